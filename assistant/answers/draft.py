@@ -1,0 +1,50 @@
+"""A ``Draft`` is what code decided to say: the facts (body), their sources, and a safe lead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.grounding import Evidence
+from assistant.reply import FaqRef, ProductRef
+from knowledge.schemas import Product
+
+
+@dataclass
+class Draft:
+    intent: str
+    fallback_lead: str  # deterministic opening, used when the LLM is off or its text fails the verifier
+    body: str = ""  # markdown facts selected by code
+    topic: str = ""  # what the body is about, for the LLM's prompt; empty = no LLM lead
+    products: list[ProductRef] = field(default_factory=list)
+    faq: list[FaqRef] = field(default_factory=list)
+    order_ids: list[str] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence)
+    handoff: bool = False
+
+
+def money(value: float, currency: str = "USD") -> str:
+    return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
+
+
+def stock_phrase(stock: int) -> str:
+    if stock <= 0:
+        return "out of stock"
+    if stock < 5:
+        return f"only {stock} left"
+    return "in stock"
+
+
+def product_ref(product: Product, reason: str = "", score: float = 0.0) -> ProductRef:
+    return ProductRef(
+        id=product.id, title=product.title, brand=product.brand, category=product.category,
+        price=product.price, currency=product.currency, stock=product.stock, rating=product.rating,
+        reason=reason, score=round(score, 4),
+    )
+
+
+def product_facts(product: Product) -> str:
+    """The facts of one product as they may be stated in a reply (and so used as evidence)."""
+    parts = [product.title, money(product.price, product.currency), stock_phrase(product.stock)]
+    if product.rating is not None:
+        parts.append(f"rated {product.rating:.1f}/5 ({product.review_count} reviews)")
+    return " · ".join(parts)

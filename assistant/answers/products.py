@@ -1,0 +1,200 @@
+"""Product answers: search with constraints and ranking, questions about a shown item, compare."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase
+from assistant.grounding import evidence_for
+from assistant.session import Constraints, SessionState
+from knowledge.embed import Embedder
+from knowledge.retrieval import ProductHit, Retriever
+from knowledge.schemas import Product
+from recommender.ranker import Ranker
+from recommender.types import Candidate, HistoryItem
+
+# Filters dropped one at a time, softest first, when nothing matches them all.
+RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "max_price", "min_price")
+
+
+def _relaxed_phrase(name: str, value: object) -> str:
+    if name in ("max_price", "min_price"):
+        return f"{'your budget of' if name == 'max_price' else 'the minimum of'} ${float(value):.2f}"  # type: ignore[arg-type]
+    return "in stock only" if name == "in_stock_only" else f"{name} {value}"
+
+
+class ProductAnswers:
+    def __init__(self, retriever: Retriever, ranker: Ranker, embedder: Embedder,
+                 history: Callable[[str], list[HistoryItem]], popularity: Callable[[], dict[str, float]],
+                 shown: int = 4, candidates: int = 30):
+        self.retriever = retriever
+        self.ranker = ranker
+        self.embedder = embedder
+        self.history = history
+        self.popularity = popularity
+        self.shown = shown
+        self.candidates = candidates
+
+    # -- search -------------------------------------------------------------------------------
+    def search(self, state: SessionState, query: str) -> Draft:
+        constraints = state.constraints
+        hits, dropped = self._search_relaxing(query, constraints)
+        history = self.history(state.customer_id) if state.customer_id else []
+        pop = self.popularity()
+        candidates = [
+            Candidate(h.product.id, h.product.title, h.product.search_text(), h.score, pop.get(h.product.id, 0.0))
+            for h in hits
+        ]
+        by_id = {h.product.id: h.product for h in hits}
+        ranked = self.ranker.rank(candidates, history)[: self.shown]
+        products = [by_id[r.product_id] for r in ranked]
+        chips = constraints.describe()
+        what = constraints.category or "products"
+        if not products:
+            return Draft(
+                intent="product_search",
+                fallback_lead=f"I couldn't find {what} matching {', '.join(chips) or 'that'} in our catalog. "
+                "Try a wider budget or fewer filters, or describe what you need in other words.",
+            )
+        refs = [product_ref(p, r.reason, r.score) for p, r in zip(products, ranked, strict=True)]
+        lines = []
+        for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
+            lines.append(f"{i}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}\n   _{ref.reason}_")
+        body = "\n".join(lines)
+        noun = f"{constraints.color + ' ' if constraints.color else ''}{_plural(products)}"
+        rest = [c for c in chips if c not in (constraints.category, constraints.product_label, constraints.color)]
+        lead = (f"Here {'is' if len(products) == 1 else 'are'} {len(products)} {noun}"
+                f"{' (' + ', '.join(rest) + ')' if rest else ''} for you:")
+        if dropped:  # say plainly which filters could not be met; no LLM phrasing over that
+            lead = (f"Nothing matched all your filters, so I relaxed {' and '.join(dropped)}. "
+                    f"Here {'is' if len(products) == 1 else 'are'} the closest {len(products)}:")
+        evidence = evidence_for(
+            product_ids=[p.id for p in products],
+            texts=[query, body, " ".join(chips), *[product_facts(p) for p in products]],
+            extra_numbers=[len(products)],
+        )
+        return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
+                     products=refs, evidence=evidence)
+
+    def _search_relaxing(self, query: str, constraints: Constraints) -> tuple[list[ProductHit], list[str]]:
+        """Search with every filter; if nothing matches, drop the softest filters one at a time
+        (never the product type or category) and say which were dropped."""
+        dropped: list[str] = []
+        current = constraints
+        while True:
+            hits = self.retriever.search_products(query, current.to_filter(), k=self.candidates)
+            if hits:
+                return hits, dropped
+            name = next((n for n in RELAX_ORDER if getattr(current, n)), None)
+            if name is None:
+                return [], dropped
+            dropped.append(_relaxed_phrase(name, getattr(current, name)))
+            current = replace(current, **{name: False if name == "in_stock_only" else None})
+
+    # -- question about a shown product ---------------------------------------------------------
+    def question(self, state: SessionState, message: str, target: Product,
+                 color: str | None = None, size: str | None = None) -> Draft:
+        """Facts of one product that answer the question; a color/size asked about is checked."""
+        facts = [f"**{target.title}** — {product_facts(target).split(' · ', 1)[1]}"]
+        lowered = message.lower()
+        for value, options, what in ((color, target.colors, "color"), (size, target.sizes, "size")):
+            if value is None:
+                continue
+            if value.lower() in [o.lower() for o in options]:
+                kw = {what: value.lower() if what == "color" else value}
+                have = "in stock" if target.in_stock_for(**kw) else "currently out of stock"
+                facts.append(f"Yes, it comes in {what} {value} ({have}).")
+            else:
+                facts.append(f"It doesn't come in {what} {value}; available {what}s: {', '.join(options) or 'one only'}.")
+        if target.colors and re.search(r"\bcolou?rs?\b|\bcome in\b", lowered):
+            facts.append(f"Colors: {', '.join(target.colors)}.")
+        if target.sizes and re.search(r"\bsizes?\b|\bfit\b", lowered):
+            facts.append(f"Sizes: {', '.join(target.sizes)}.")
+        for key, value in target.attributes.items():
+            if key in ("color", "size"):
+                continue
+            words = set(re.findall(r"[a-z]+", key.lower()))
+            if words & set(re.findall(r"[a-z]+", lowered)):
+                shown = ", ".join(value) if isinstance(value, list) else value
+                facts.append(f"{key.capitalize()}: {shown}.")
+        if re.search(r"\b(stock|available|availability)\b", lowered) and target.variants:
+            available = [v for v in target.variants if v.stock > 0]
+            listed = ", ".join(" ".join(x for x in (v.color, v.size) if x) for v in available[:8])
+            facts.append(f"Available variants: {listed or 'none right now'}.")
+        sentence = self._best_sentence(message, target)
+        if sentence:
+            facts.append(f"From the product description: “{sentence}”")
+        body = "\n".join(f"- {f}" if i else f for i, f in enumerate(facts))
+        evidence = evidence_for(product_ids=[target.id], texts=[message, body, target.search_text()])
+        return Draft("product_question", f"Here's what I know about the {target.title}:", body,
+                     topic=f"details of the {target.subcategory or target.category}", products=[product_ref(target, "the item you asked about")],
+                     evidence=evidence)
+
+    def _best_sentence(self, message: str, product: Product) -> str:
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", product.description) if len(s.split()) >= 4]
+        if not sentences:
+            return ""
+        vectors = self.embedder.embed([message, *sentences])
+        sims = vectors[1:] @ vectors[0]
+        return sentences[int(np.argmax(sims))]
+
+    # -- compare ---------------------------------------------------------------------------------
+    def compare(self, products: Sequence[Product]) -> Draft:
+        a, b = products[0], products[1]
+        rows = [("Price", money(a.price, a.currency), money(b.price, b.currency)),
+                ("Availability", stock_phrase(a.stock), stock_phrase(b.stock)),
+                ("Rating", _rating(a), _rating(b)),
+                ("Brand", a.brand, b.brand)]
+        keys = [k for k in a.attributes if k in b.attributes] + [
+            k for k in (*a.attributes, *b.attributes) if not (k in a.attributes and k in b.attributes)]
+        for key in dict.fromkeys(keys):
+            rows.append((key.capitalize(), _attr(a, key), _attr(b, key)))
+        table = [f"| | {a.title} | {b.title} |", "|---|---|---|"]
+        table += [f"| {name} | {x} | {y} |" for name, x, y in rows]
+        cheaper = a if a.price < b.price else b
+        summary = f"The {cheaper.title} is the cheaper of the two by {money(abs(a.price - b.price))}."
+        if a.rating and b.rating and a.rating != b.rating:
+            better = a if a.rating > b.rating else b
+            summary += f" The {better.title} is rated higher ({better.rating:.1f}/5)."
+        body = "\n".join(table) + "\n\n" + summary
+        evidence = evidence_for(product_ids=[a.id, b.id], texts=[body], extra_numbers=[2])
+        return Draft("compare", f"Here's how the {a.title} and the {b.title} compare:", body,
+                     topic=f"a comparison of two {_plural([a, b])}",
+                     products=[product_ref(a, "compared"), product_ref(b, "compared")], evidence=evidence)
+
+
+def _plural(products: Sequence[Product]) -> str:
+    """What the products are, in shopper words: 'running shoes', or the category if they differ."""
+    kinds = {p.subcategory for p in products if p.subcategory}
+    if len(kinds) == 1 and len({p.subcategory for p in products}) == 1:
+        kind = kinds.pop()
+        return kind if kind.endswith("s") else f"{kind}s"
+    categories = {p.category for p in products}
+    if len(categories) == 1:
+        category = categories.pop()
+        return category if category.endswith("s") else f"{category} items"
+    return "products"
+
+
+def _rating(p: Product) -> str:
+    return f"{p.rating:.1f}/5 ({p.review_count})" if p.rating is not None else "—"
+
+
+def _attr(p: Product, key: str) -> str:
+    value = p.attributes.get(key)
+    if value is None:
+        return "—"
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+def popularity_scores(counts: dict[str, float]) -> dict[str, float]:
+    """Log-scaled event counts in [0, 1]."""
+    if not counts:
+        return {}
+    top = math.log1p(max(counts.values()))
+    return {k: math.log1p(v) / top for k, v in counts.items()} if top else {}

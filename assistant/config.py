@@ -1,0 +1,100 @@
+"""One typed settings object for the whole app.
+
+Precedence, lowest first: defaults < ``aisle.toml`` (in the working directory, or the file named by
+``AISLE_CONFIG``) < ``AISLE_*`` environment variables (nested with ``__``, e.g.
+``AISLE_LLM__MODEL=Qwen/Qwen2.5-7B-Instruct``) < keyword arguments. Secrets are never stored here:
+only the *name* of the environment variable that holds them (``llm.api_key_env``).
+
+>>> Settings(data_dir="/tmp/aisle-doc").database_url
+'sqlite:////tmp/aisle-doc/aisle.db'
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMSettings(_Section):
+    backend: Literal["transformers", "openai"] = "transformers"
+    model: str = Field(default="", description="HF id or local path; empty = bundled SmolLM2-135M GGUF")
+    gguf_file: str = Field(default="", description="GGUF file name inside `model`, if it is a GGUF repo")
+    quantization: Literal["auto", "none", "4bit"] = "auto"  # auto: 4-bit NF4 on CUDA, none on CPU
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    max_new_tokens: int = Field(default=48, ge=1, le=1024)
+    base_url: str = "http://127.0.0.1:8000/v1"  # openai backend: an OpenAI-compatible server (vLLM)
+    api_key_env: str = "AISLE_LLM_API_KEY"
+    timeout_s: float = 60.0
+    threads: int = Field(default=0, ge=0, description="torch CPU threads; 0 = torch's default")
+
+
+class EmbedderSettings(_Section):
+    model: str = Field(default="", description="sentence-transformers path; empty = bundled MiniLM")
+    device: str = "cpu"
+
+
+class RetrievalSettings(_Section):
+    products_shown: int = Field(default=4, ge=1, le=20)
+    candidates: int = Field(default=30, ge=1, le=500)
+    faq_k: int = Field(default=3, ge=1, le=20)
+    faq_min_score: float = 0.35
+
+
+class UISettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AISLE_", env_nested_delimiter="__", extra="forbid", toml_file="aisle.toml"
+    )
+
+    data_dir: Path = Path(".aisle")
+    database_url: str = ""  # empty = SQLite file in data_dir
+    chroma_path: Path | None = None  # empty = data_dir/chroma
+    models_dir: Path | None = None  # converted/cached model weights; empty = data_dir/models
+    store_name: str = "Maple & Main"
+    max_message_chars: int = Field(default=2000, ge=10)
+    clock: datetime | None = Field(default=None, description="pin 'now' (tests, demos); empty = real time")
+    llm: LLMSettings = LLMSettings()
+    embedder: EmbedderSettings = EmbedderSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    ui: UISettings = UISettings()
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'aisle.db'}"
+        if self.chroma_path is None:
+            self.chroma_path = self.data_dir / "chroma"
+        if self.models_dir is None:
+            self.models_dir = self.data_dir / "models"
+
+    def now(self) -> datetime:
+        return self.clock or datetime.now()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("AISLE_CONFIG", "aisle.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))

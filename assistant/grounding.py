@@ -1,0 +1,131 @@
+"""The grounding verifier: reply text may only state facts that are in the selected records.
+
+It rejects text that
+* names a product or brand of the catalog that is not among the selected products,
+* contains a number (price, percentage, days, ...) that no selected record, order fact or the
+  shopper's own message contains,
+* uses a policy term (refund, warranty, free shipping, ...) that no cited FAQ entry supports,
+* or reads like a model refusal / off-task ramble.
+Words are checked as they stream (``check_word``), so an ungrounded number or name is caught
+before it is shown; ``verify`` checks the whole text at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from knowledge.catalog import Catalog
+
+POLICY_TERMS = (
+    "refund", "refunds", "refunded", "return", "returns", "returnable", "exchange", "exchanges", "warranty",
+    "guarantee", "guaranteed", "shipping", "ship", "ships", "delivery", "deliver", "free", "discount",
+    "discounts", "coupon", "promo", "code", "sale", "cancel", "cancellation", "restocking", "fee", "fees",
+    "price-match", "points", "rewards", "klarna", "off",
+)
+_REFUSAL = re.compile(
+    r"\b(as an ai|language model|i'?m (not able|unable)|i can(no|')t|i am unable|sorry|unfortunately|not equipped|"
+    r"i don'?t have (access|the ability)|my (primary )?function|trained by|hugging ?face|smollm)\b",
+    re.I,
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+# "one" is left out: "this one", "the first one" are references, not counts.
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "_ _ two three four five six seven eight nine ten eleven twelve".split()) if w != "_"}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+
+
+def _digits(text: str) -> str:
+    """'two jackets' -> '2 jackets', so counts in words are checked like digits."""
+    return _NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
+
+
+def _numbers(text: str) -> set[str]:
+    out = set()
+    for raw in _NUMBER.findall(_digits(text).replace(",", "")):
+        value = float(raw)
+        out.add(f"{value:g}")
+    return out
+
+
+@dataclass
+class Evidence:
+    """Everything a reply may state: selected products, cited FAQ text, order facts, the request."""
+
+    product_ids: set[str] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)  # FAQ bodies, order facts, product facts, user text
+    policy_texts: list[str] = field(default_factory=list)  # cited FAQ bodies and policy facts
+    extra_numbers: set[str] = field(default_factory=set)
+
+    def numbers(self) -> set[str]:
+        out = set(self.extra_numbers)
+        for text in self.texts:
+            out |= _numbers(text)
+        return out
+
+    def policy_words(self) -> set[str]:
+        return {w for text in self.policy_texts for w in _WORD.findall(text.lower())}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    problems: tuple[str, ...] = ()
+
+
+class GroundingVerifier:
+    """Checks reply text against ``Evidence`` using the catalog's brands and titles."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._brand_words = {b.lower(): b for b in catalog.brands}
+        # distinctive part of each title (without its brand), lower-cased, >= 2 words
+        self._titles: dict[str, str] = {}
+        for p in catalog:
+            rest = p.title.lower().replace(p.brand.lower(), "").strip()
+            if len(rest.split()) >= 2:
+                self._titles[p.id] = rest
+
+    def _allowed_brands(self, evidence: Evidence) -> set[str]:
+        return {self.catalog.require(pid).brand.lower() for pid in evidence.product_ids if pid in self.catalog}
+
+    def check_word(self, word: str, evidence: Evidence, numbers: set[str] | None = None) -> str | None:
+        """The problem with one streamed word, or None if it may be shown."""
+        token = word.strip().strip(".,;:!?()\"'*").lower()
+        if not token:
+            return None
+        for raw in _NUMBER.findall(_digits(token).replace(",", "")):
+            if f"{float(raw):g}" not in (numbers if numbers is not None else evidence.numbers()):
+                return f"number {raw} is not in the selected records"
+        if token in self._brand_words and token not in self._allowed_brands(evidence):
+            return f"brand {self._brand_words[token]} is not among the selected products"
+        if token in POLICY_TERMS and token not in evidence.policy_words():
+            return f"policy term {token!r} is not supported by a cited policy"
+        return None
+
+    def verify(self, text: str, evidence: Evidence) -> Verdict:
+        problems: list[str] = []
+        if not text.strip():
+            problems.append("empty text")
+        if _REFUSAL.search(text):
+            problems.append("reads like a refusal or talks about the model")
+        numbers = evidence.numbers()
+        for word in text.split():
+            problem = self.check_word(word, evidence, numbers)
+            if problem:
+                problems.append(problem)
+        lowered = " ".join(_WORD.findall(text.lower()))
+        for pid, title in self._titles.items():
+            if pid not in evidence.product_ids and title in lowered:
+                problems.append(f"names {self.catalog.require(pid).title!r}, which was not selected")
+        return Verdict(not problems, tuple(dict.fromkeys(problems)))
+
+
+def evidence_for(product_ids: Iterable[str] = (), texts: Iterable[str] = (),
+                 policy_texts: Iterable[str] = (), extra_numbers: Iterable[str] = ()) -> Evidence:
+    policy = list(policy_texts)
+    return Evidence(set(product_ids), list(texts) + policy, policy, {f"{float(n):g}" for n in extra_numbers})

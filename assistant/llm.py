@@ -1,0 +1,60 @@
+"""The ``ChatModel`` seam: what the assistant needs from any LLM backend, plus a scripted fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from assistant.config import LLMSettings
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatModel(Protocol):
+    """Greedy (deterministic) chat completion, whole or streamed as text pieces."""
+
+    name: str
+
+    def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+               stop: Sequence[str] = ()) -> Iterator[str]: ...
+
+    def complete(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+                 stop: Sequence[str] = ()) -> str: ...
+
+
+class FakeChatModel:
+    """A scripted model for unit tests of the reply logic: returns queued replies in order."""
+
+    name = "fake"
+
+    def __init__(self, replies: Sequence[str] = ()):
+        self.replies = list(replies)
+        self.prompts: list[list[ChatMessage]] = []
+
+    def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+               stop: Sequence[str] = ()) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        text = self.replies.pop(0) if self.replies else ""
+        for word in text.split(" "):
+            yield word + " "
+
+    def complete(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
+                 stop: Sequence[str] = ()) -> str:
+        return "".join(self.stream(messages, max_new_tokens, stop)).strip()
+
+
+def load_chat_model(settings: LLMSettings, models_dir: str) -> ChatModel:
+    """Build the configured backend; heavy libraries are imported only here."""
+    if settings.backend == "openai":
+        from assistant.backends.openai_compatible import OpenAICompatibleChatModel
+
+        return OpenAICompatibleChatModel(settings)
+    from assistant.backends.transformers_chat import TransformersChatModel
+
+    return TransformersChatModel(settings, models_dir)

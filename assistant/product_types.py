@@ -1,0 +1,80 @@
+"""Match the product type a shopper names ("running shoes", "a tent", "headphones") to the
+catalog's subcategories, so a search for tents shows tents and not other camping gear.
+
+A full subcategory name in the message wins ("trail running shoes" over "running shoes" over
+"shoes"); otherwise the head noun matches every subcategory ending in it ("headphones" →
+noise cancelling, wired and kids headphones). Generic head nouns ("set", "kit") never match alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from knowledge.catalog import Catalog
+
+GENERIC_HEADS = frozenset(
+    "set kit toy care tool supply play storage food pack cable management layer water oil cream top".split()
+)
+
+
+def singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _normal(text: str) -> str:
+    return " ".join(singular(w) for w in re.findall(r"[a-z0-9'-]+", text.lower()))
+
+
+@dataclass(frozen=True)
+class ProductTypeMatch:
+    subcategories: tuple[str, ...]
+    label: str  # the words the shopper used, e.g. "running shoes"
+    category: str | None  # the one category of all matched subcategories, if they share one
+
+
+class ProductTypeMatcher:
+    def __init__(self, catalog: Catalog):
+        # a head noun that names a whole category ("shoes", "toys") is the category's business
+        broad = {singular(c) for c in catalog.categories}
+        self._category_counts: dict[str, Counter[str]] = {}
+        for product in catalog:
+            if product.subcategory:
+                self._category_counts.setdefault(product.subcategory, Counter())[product.category] += 1
+        # "rain jackets" (apparel) and "rain jacket" (outdoor) share one normal form
+        self._full: list[tuple[str, str]] = [(_normal(s), s) for s in self._category_counts]
+        self._heads: dict[str, list[str]] = {}
+        for norm, sub in self._full:
+            head = norm.split()[-1]
+            if head not in GENERIC_HEADS and head not in broad:
+                self._heads.setdefault(head, []).append(sub)
+
+    def match(self, text: str) -> ProductTypeMatch | None:
+        normal = f" {_normal(text)} "
+        full = [(norm, sub) for norm, sub in self._full if f" {norm} " in normal]
+        if full:
+            longest = max(len(n) for n, _ in full)
+            # keep the most specific names; drop those contained in a longer match
+            subs = tuple(sorted({s for n, s in full if not any(n != m and f" {n} " in f" {m} " for m, _ in full)}))
+            label = next(s for n, s in full if len(n) == longest)
+            return self._result(subs, label)
+        for word in normal.split():
+            if word in self._heads:
+                subs = tuple(sorted(self._heads[word]))
+                plural = re.search(rf"\b{re.escape(word)}\w*", text.lower())
+                return self._result(subs, plural.group(0) if plural else word)
+        return None
+
+    def _result(self, subs: tuple[str, ...], label: str) -> ProductTypeMatch:
+        categories = Counter[str]()
+        for sub in subs:
+            categories.update(self._category_counts[sub])
+        category = next(iter(categories)) if len(categories) == 1 else None
+        return ProductTypeMatch(subs, label, category)

@@ -1,0 +1,66 @@
+"""What a turn produces: the reply object and the streaming events that build it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    id: str
+    title: str
+    brand: str
+    category: str
+    price: float
+    currency: str
+    stock: int
+    rating: float | None
+    reason: str
+    score: float = 0.0
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+@dataclass(frozen=True)
+class FaqRef:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    intent: str
+    confidence: float
+    products: list[ProductRef] = field(default_factory=list)
+    faq: list[FaqRef] = field(default_factory=list)
+    order_ids: list[str] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)
+    grounded: bool = True  # the LLM's text passed the verifier (or none was used)
+    used_fallback: bool = False  # the deterministic lead replaced the LLM's
+    problems: list[str] = field(default_factory=list)
+    handoff: bool = False
+
+    @property
+    def product_ids(self) -> list[str]:
+        return [p.id for p in self.products]
+
+    @property
+    def faq_ids(self) -> list[str]:
+        return [f.id for f in self.faq]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PartialText:
+    """The reply text so far (cumulative, verified), streamed before the final ``Reply``.
+
+    Cumulative rather than a delta so that a lead sentence the verifier rejects at its end can be
+    replaced by the deterministic one: the next ``PartialText`` is simply shorter or different."""
+
+    text: str

@@ -1,0 +1,163 @@
+"""Wiring: build every component from ``Settings``, lazily, once per process.
+
+Nothing heavy is imported or loaded until a property is first used, so the CLI's ``--help``
+and the UI's start stay fast; models load on the first message (or on ``warm_up``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import StoreNotBuilt
+from knowledge import demo_store
+from knowledge.catalog import Catalog
+from knowledge.database import StoreDatabase
+from knowledge.ingest import IngestReport, ingest_files, sync_index
+
+# The app never reaches a model hub: everything is loaded from local files.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._lock = threading.RLock()
+
+    # -- storage ------------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> StoreDatabase:
+        return StoreDatabase(self.settings.database_url)
+
+    @cached_property
+    def embedder(self):
+        from knowledge.embed import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(self.settings.embedder.model or None, self.settings.embedder.device)
+
+    @cached_property
+    def index(self):
+        from knowledge.vector_index import VectorIndex
+
+        assert self.settings.chroma_path is not None
+        return VectorIndex(self.settings.chroma_path, self.embedder)
+
+    def is_built(self) -> bool:
+        return self.db.count("products") > 0 and self.index.count("products") > 0
+
+    def build_demo(self, progress: bool = True) -> IngestReport:
+        """Load the demo store if the database is empty; (re)sync the index either way."""
+        report = IngestReport()
+        if self.db.count("products") == 0:
+            report = ingest_files(self.db, demo_store.CATALOG, demo_store.FAQ, demo_store.CUSTOMERS,
+                                  demo_store.ORDERS, demo_store.INTERACTIONS)
+        report.index = sync_index(self.db, self.index, progress=progress)
+        return report
+
+    def ingest(self, **paths: Path | None) -> IngestReport:
+        report = ingest_files(self.db, **paths)
+        report.index = sync_index(self.db, self.index)
+        self.reload()
+        return report
+
+    def reload(self) -> None:
+        """Forget derived in-memory data (catalog, FAQ) after an ingest."""
+        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity"):
+            self.__dict__.pop(name, None)
+
+    # -- knowledge ------------------------------------------------------------------------------
+    @cached_property
+    def catalog(self) -> Catalog:
+        products = self.db.products()
+        if not products:
+            raise StoreNotBuilt(
+                f"the store at {self.settings.data_dir} has no products yet; run `aisle ingest` "
+                "(or `make run`, which loads the demo store)."
+            )
+        return Catalog(products)
+
+    @cached_property
+    def faq_entries(self):
+        return self.db.faq_entries()
+
+    @cached_property
+    def retriever(self):
+        from knowledge.retrieval import Retriever, current_faq
+
+        return Retriever(self.index, self.catalog, current_faq(self.faq_entries))
+
+    @cached_property
+    def popularity(self) -> dict[str, float]:
+        from assistant.answers.products import popularity_scores
+
+        return popularity_scores(dict(self.db.event_counts()))
+
+    def history(self, customer_id: str, limit: int = 30):
+        from recommender.types import HistoryItem
+
+        items = []
+        for event in self.db.history(customer_id, limit):
+            product = self.catalog.get(event.product_id)
+            if product is not None:
+                items.append(HistoryItem(product.id, product.title, product.search_text(), event.event.value, event.ts))
+        return items
+
+    # -- models -------------------------------------------------------------------------------
+    @cached_property
+    def llm(self):
+        from assistant.llm import load_chat_model
+
+        return load_chat_model(self.settings.llm, str(self.settings.models_dir))
+
+    @cached_property
+    def intent_classifier(self):
+        from assistant.intents import IntentClassifier
+
+        return IntentClassifier(self.embedder)
+
+    @cached_property
+    def ranker(self):
+        from recommender.ranker import Ranker
+        from recommender.scorer import EmbeddingInterestScorer
+
+        return Ranker(EmbeddingInterestScorer(self.embedder))
+
+    @cached_property
+    def assistant(self):
+        from assistant.answers.faq import FaqAnswers
+        from assistant.answers.orders import OrderAnswers
+        from assistant.answers.products import ProductAnswers
+        from assistant.chat import Assistant
+        from assistant.grounding import GroundingVerifier
+        from assistant.slots import SlotExtractor
+        from assistant.writer import ReplyWriter
+
+        s = self.settings
+        catalog = self.catalog
+        products = ProductAnswers(self.retriever, self.ranker, self.embedder, self.history,
+                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates)
+        categories = {p.id: p.category for p in catalog}
+        orders = OrderAnswers(self.db, {e.id: e for e in self.faq_entries}, lambda: categories, s.now)
+        faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
+        writer = ReplyWriter(self.llm, GroundingVerifier(catalog), s.store_name, s.llm.max_new_tokens)
+
+        def customer_name(customer_id: str) -> str | None:
+            customer = self.db.customer(customer_id)
+            return customer.name if customer else None
+
+        return Assistant(catalog, self.intent_classifier, SlotExtractor(catalog), products, orders, faq,
+                         writer, customer_name, s.store_name, s.max_message_chars)
+
+    def warm_up(self) -> None:
+        """Load the models now rather than on the first message."""
+        with self._lock:
+            self.embedder.embed(["warm up"])
+            self.intent_classifier.embedding_scores("hello")
+            load = getattr(self.llm, "load", None)
+            if load is not None:
+                load()

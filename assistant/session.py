@@ -1,0 +1,115 @@
+"""Per-conversation state: the constraints in force, what was shown, who the shopper is."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+
+from assistant.slots import SlotUpdate
+from knowledge.retrieval import ProductFilter
+
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+             "fifth": 4, "5th": 4, "sixth": 5, "6th": 5}
+_ORDINAL_RE = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    category: str | None = None
+    product_types: tuple[str, ...] = ()
+    product_label: str | None = None
+    brand: str | None = None
+    color: str | None = None
+    size: str | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    in_stock_only: bool = False
+
+    def to_filter(self) -> ProductFilter:
+        fields = asdict(self)
+        fields.pop("product_label")
+        fields["subcategories"] = fields.pop("product_types")
+        return ProductFilter(**fields)
+
+    def describe(self) -> list[str]:
+        """Human-readable chips, e.g. ['running shoes', 'blue', 'under $80.00']."""
+        chips = [c for c in (self.product_label or self.category, self.brand, self.color) if c]
+        if self.size:
+            chips.append(f"size {self.size}")
+        if self.min_price is not None and self.max_price is not None:
+            chips.append(f"${self.min_price:.2f}–${self.max_price:.2f}")
+        elif self.max_price is not None:
+            chips.append(f"under ${self.max_price:.2f}")
+        elif self.min_price is not None:
+            chips.append(f"over ${self.min_price:.2f}")
+        if self.in_stock_only:
+            chips.append("in stock")
+        return chips
+
+    def is_new_search(self, update: SlotUpdate) -> bool:
+        """Naming another product type or category starts over."""
+        if update.product_types:
+            return tuple(update.product_types) != self.product_types
+        return bool(update.category and update.category != self.category)
+
+    def merge(self, update: SlotUpdate, cheaper_than: float | None = None) -> Constraints:
+        """Apply a message's update. A new category starts a new search (old filters dropped,
+        except those restated); otherwise mentioned values replace old ones ("actually blue")."""
+        base = self
+        if self.is_new_search(update):
+            base = Constraints(in_stock_only=self.in_stock_only)
+        changes: dict[str, object] = {
+            name: getattr(update, name) for name in update.mentioned if getattr(update, name) is not None
+        }
+        if update.clear_budget:
+            changes.update(min_price=None, max_price=None)
+        if update.cheaper and cheaper_than is not None:
+            changes["max_price"] = round(cheaper_than - 0.01, 2)
+        if "product_types" not in changes and "category" in changes and base.product_types:
+            changes.update(product_types=(), product_label=None)  # "shoes" after "running shoes"
+        merged = replace(base, **changes)  # type: ignore[arg-type]
+        if (merged.min_price is not None and merged.max_price is not None
+                and merged.min_price > merged.max_price):
+            # "under 40" after "over 60": the newest bound wins, the other one is dropped.
+            merged = replace(merged, min_price=None) if "max_price" in changes else replace(merged, max_price=None)
+        return merged
+
+
+@dataclass
+class Turn:
+    role: str  # "user" | "assistant"
+    text: str
+    intent: str | None = None
+
+
+@dataclass
+class SessionState:
+    """Everything remembered across turns of one conversation."""
+
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    customer_id: str | None = None
+    constraints: Constraints = field(default_factory=Constraints)
+    shown_product_ids: list[str] = field(default_factory=list)
+    search_query: str = ""
+    last_intent: str | None = None
+    pending_order_id: str | None = None  # asked for its e-mail, not yet verified
+    verified_order_ids: set[str] = field(default_factory=set)
+    turns: list[Turn] = field(default_factory=list)
+
+    def referenced_products(self, text: str) -> list[str]:
+        """Shown product ids the message points at ("the second one", "first and last", "#2")."""
+        picks: list[str] = []
+        for m in _ORDINAL_RE.finditer(text):
+            word = m.group(1).lower()
+            if word == "last":
+                index = len(self.shown_product_ids) - 1
+            elif word.startswith("#"):
+                index = int(word[1:]) - 1
+            else:
+                index = _ORDINALS[word]
+            if 0 <= index < len(self.shown_product_ids):
+                pid = self.shown_product_ids[index]
+                if pid not in picks:
+                    picks.append(pid)
+        return picks

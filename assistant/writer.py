@@ -1,0 +1,133 @@
+"""Reply writing: the LLM phrases one opening sentence around facts that code selected.
+
+The sentence streams word by word; each word passes the grounding verifier before it is shown,
+and the whole sentence is verified at the end. On any failure (ungrounded number, name or policy
+term, refusal, empty text, backend error) the draft's deterministic lead is used instead, and the
+``Reply`` records why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+import jinja2
+import yaml
+
+from assistant.answers.draft import Draft
+from assistant.errors import LLMBackendError
+from assistant.grounding import GroundingVerifier
+from assistant.llm import ChatMessage, ChatModel
+
+log = logging.getLogger(__name__)
+_SENTENCE_END = re.compile(r"[.!?:]\s*$")
+MAX_LEAD_WORDS = 30
+
+
+@dataclass
+class Lead:
+    text: str
+    from_llm: bool
+    problems: list[str]
+
+
+# Words a lead may use freely: framing, not claims. Any other word of 4+ letters must come from
+# the request, the answer's topic or the selected records, so the LLM cannot add new claims
+# ("...headphones that help you sleep").
+FRAMING_WORDS = frozenset("""
+here there some selection list options option choice choices great good perfect nice look looking take
+check these those that this with your you might like love enjoy found find picks pick ideas idea help
+happy sure glad quick rundown summary overview details detail info information about works work store
+side side-by-side comparison compare question answer favorite favourite right best matching match fit fits need
+needs want wanted searching search shop shopping what which have know below following handy useful
+popular well they them their from ours show showing just also very really okay alright absolutely
+certainly course policy policies thanks thank hope will would could should other more less welcome
+""".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def on_topic(lead: str, message: str, topic: str) -> bool:
+    """A lead must mention something the shopper asked about or the answer is about."""
+    return bool(_stems(lead) & (_stems(message) | _stems(topic)))
+
+
+def novel_words(lead: str, sources: list[str]) -> set[str]:
+    """Content words of the lead found in no source and not mere framing."""
+    known = set().union(*(_stems(s) for s in sources)) | {w.rstrip("s") for w in FRAMING_WORDS}
+    return _stems(lead) - known
+
+
+def _prompt_spec() -> dict:
+    raw = resources.files("assistant").joinpath("prompts/reply.yaml").read_text("utf-8")
+    return yaml.safe_load(raw)
+
+
+class ReplyWriter:
+    def __init__(self, llm: ChatModel | None, verifier: GroundingVerifier, store_name: str,
+                 max_new_tokens: int = 48):
+        self.llm = llm
+        self.verifier = verifier
+        self.store_name = store_name
+        self.max_new_tokens = max_new_tokens
+        self._spec = _prompt_spec()
+        self._env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+    def prompt(self, draft: Draft, message: str) -> list[ChatMessage]:
+        """System line, worked examples as earlier turns, then this request."""
+        render = self._env.from_string
+        messages = [ChatMessage("system", render(self._spec["system"]).render(store=self.store_name))]
+        user = render(self._spec["user"])
+        for shot in self._spec["examples"]:
+            messages.append(ChatMessage("user", user.render(request=shot["request"], results=shot["results"])))
+            messages.append(ChatMessage("assistant", shot["sentence"]))
+        messages.append(ChatMessage("user", user.render(request=message, results=draft.topic)))
+        return messages
+
+    def lead(self, draft: Draft, message: str) -> Iterator[str | Lead]:
+        """Yield the verified lead text so far (cumulative strings), then a final ``Lead``."""
+        if self.llm is None or not draft.topic:
+            yield Lead(draft.fallback_lead, False, [])
+            return
+        shown: list[str] = []
+        numbers = draft.evidence.numbers()
+        problems: list[str] = []
+        buffer = ""
+        try:
+            for piece in self.llm.stream(self.prompt(draft, message), self.max_new_tokens,
+                                         stop=(".", "!", "?", "\n")):
+                buffer += piece
+                *complete, buffer = re.split(r"(\s+)", buffer)
+                for word in (w for w in complete if w.strip()):
+                    problem = self.verifier.check_word(word, draft.evidence, numbers)
+                    if problem:
+                        problems.append(problem)
+                        break
+                    shown.append(word)
+                    yield " ".join(shown)
+                if problems or len(shown) > MAX_LEAD_WORDS or (shown and _SENTENCE_END.search(shown[-1])):
+                    break
+        except LLMBackendError as exc:
+            log.warning("LLM failed, using the deterministic lead: %s", exc)
+            problems.append(f"LLM backend error: {exc}")
+        if not problems and buffer.strip():
+            shown.append(buffer.strip())
+        text = " ".join(shown).strip()
+        if not problems:
+            if len(shown) > MAX_LEAD_WORDS:
+                problems.append("lead sentence too long")
+            problems += list(self.verifier.verify(text, draft.evidence).problems)
+            if not on_topic(text, message, draft.topic):
+                problems.append("lead does not mention the request or the answer")
+            novel = novel_words(text, [message, draft.topic, *draft.evidence.texts])
+            if novel:
+                problems.append(f"lead adds words found in no record: {', '.join(sorted(novel))}")
+        if problems:
+            yield Lead(draft.fallback_lead, False, problems)
+        else:
+            yield Lead(text, True, [])

@@ -1,0 +1,269 @@
+"""The store's SQL database (SQLite by default, any SQLAlchemy URL by config).
+
+Products and FAQ entries are kept here as the source of truth for facts (the vector index only
+serves retrieval); customers, orders and interaction events live here too. Every write runs in
+one transaction, so a failed import leaves what was stored before untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from knowledge.schemas import Customer, EventType, FaqEntry, Interaction, Order, Product
+
+metadata = MetaData()
+
+products = Table(
+    "products", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("category", String(64), index=True),
+    Column("content_hash", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+faq = Table(
+    "faq", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("content_hash", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+customers = Table(
+    "customers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("email", String(256), index=True),
+    Column("payload", Text, nullable=False),
+)
+orders = Table(
+    "orders", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_id", String(64), index=True),
+    Column("status", String(16), index=True),
+    Column("placed_at", DateTime, index=True),
+    Column("payload", Text, nullable=False),
+)
+interactions = Table(
+    "interactions", metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=False, index=True),
+    Column("event", String(16), nullable=False),
+    Column("ts", DateTime, nullable=False),
+    Column("session_id", String(64), nullable=False, default=""),
+    Column("weight", Float, nullable=False, default=1.0),
+    UniqueConstraint("customer_id", "product_id", "event", "ts", name="uq_interaction"),
+    Index("ix_interactions_customer_ts", "customer_id", "ts"),
+)
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+
+def _dump(record: BaseModel) -> str:
+    return json.dumps(record.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+
+
+class StoreDatabase:
+    """Typed access to the store's tables.
+
+    >>> db = StoreDatabase("sqlite:///:memory:")
+    >>> db.sync_products([]).added
+    0
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    # -- catalog and FAQ: the file is the full truth, so absent ids are deleted ---------------
+    def _sync(self, table: Table, records: Sequence[Product] | Sequence[FaqEntry]) -> SyncCounts:
+        with self.engine.begin() as conn:
+            existing = dict(conn.execute(select(table.c.id, table.c.content_hash)).all())
+            added = updated = unchanged = 0
+            for record in records:
+                digest = record.content_hash()
+                row: dict[str, Any] = {"id": record.id, "content_hash": digest, "payload": _dump(record)}
+                if table is products:
+                    row["category"] = record.category  # type: ignore[union-attr]
+                old = existing.pop(record.id, None)
+                if old is None:
+                    conn.execute(insert(table).values(**row))
+                    added += 1
+                elif old != digest:
+                    conn.execute(update(table).where(table.c.id == record.id).values(**row))
+                    updated += 1
+                else:
+                    unchanged += 1
+            if existing:
+                conn.execute(delete(table).where(table.c.id.in_(list(existing))))
+        return SyncCounts(added, updated, len(existing), unchanged)
+
+    def sync_products(self, records: Sequence[Product]) -> SyncCounts:
+        return self._sync(products, records)
+
+    def sync_faq(self, records: Sequence[FaqEntry]) -> SyncCounts:
+        return self._sync(faq, records)
+
+    def products(self) -> list[Product]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(products.c.payload).order_by(products.c.id)).scalars().all()
+        return [Product.model_validate_json(p) for p in rows]
+
+    def faq_entries(self) -> list[FaqEntry]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(faq.c.payload).order_by(faq.c.id)).scalars().all()
+        return [FaqEntry.model_validate_json(p) for p in rows]
+
+    # -- customers and orders: upserted, never deleted by an import -------------------------
+    def _upsert(self, table: Table, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "sqlite":
+                stmt = sqlite_insert(table)
+                keys = [k for k in rows[0] if k != "id"]
+                stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in keys})
+                conn.execute(stmt, rows)
+            else:
+                ids = [r["id"] for r in rows]
+                conn.execute(delete(table).where(table.c.id.in_(ids)))
+                conn.execute(insert(table), rows)
+        return len(rows)
+
+    def upsert_customers(self, records: Iterable[Customer]) -> int:
+        return self._upsert(
+            customers, [{"id": c.id, "email": c.email.lower(), "payload": _dump(c)} for c in records]
+        )
+
+    def upsert_orders(self, records: Iterable[Order]) -> int:
+        rows = [
+            {"id": o.id, "customer_id": o.customer_id, "status": o.status.value,
+             "placed_at": o.placed_at, "payload": _dump(o)}
+            for o in records
+        ]
+        return self._upsert(orders, rows)
+
+    def customers(self) -> list[Customer]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(customers.c.payload).order_by(customers.c.id)).scalars().all()
+        return [Customer.model_validate_json(p) for p in rows]
+
+    def customer(self, customer_id: str) -> Customer | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(customers.c.payload).where(customers.c.id == customer_id)).scalar()
+        return Customer.model_validate_json(row) if row else None
+
+    def order(self, order_id: str) -> Order | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(orders.c.payload).where(orders.c.id == order_id)).scalar()
+        return Order.model_validate_json(row) if row else None
+
+    def orders_for(self, customer_id: str) -> list[Order]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(orders.c.payload)
+                .where(orders.c.customer_id == customer_id)
+                .order_by(orders.c.placed_at.desc())
+            ).scalars().all()
+        return [Order.model_validate_json(p) for p in rows]
+
+    def count(self, table_name: str) -> int:
+        table = metadata.tables[table_name]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    # -- interactions -------------------------------------------------------------------------
+    def add_interactions(self, records: Iterable[Interaction]) -> int:
+        """Store events, skipping exact duplicates; returns how many were new."""
+        rows = [
+            {"customer_id": r.customer_id, "product_id": r.product_id, "event": r.event.value,
+             "ts": r.ts, "session_id": r.session_id, "weight": 1.0}
+            for r in records
+        ]
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            before = conn.execute(select(func.count()).select_from(interactions)).scalar_one()
+            if self.engine.dialect.name == "sqlite":
+                conn.execute(sqlite_insert(interactions).on_conflict_do_nothing(), rows)
+            else:
+                conn.execute(insert(interactions), rows)
+            after = conn.execute(select(func.count()).select_from(interactions)).scalar_one()
+        return int(after - before)
+
+    def history(self, customer_id: str, limit: int = 50) -> list[Interaction]:
+        """The customer's most recent events, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(interactions.c.customer_id, interactions.c.product_id, interactions.c.event,
+                       interactions.c.ts, interactions.c.session_id)
+                .where(interactions.c.customer_id == customer_id)
+                .order_by(interactions.c.ts.desc())
+                .limit(limit)
+            ).all()
+        return [
+            Interaction(customer_id=r[0], product_id=r[1], event=EventType(r[2]), ts=r[3], session_id=r[4])
+            for r in rows
+        ]
+
+    def event_counts(self) -> Counter[str]:
+        """Per-product event counts weighted by intent strength (purchase > cart > click > view)."""
+        weights = {"view": 1.0, "click": 2.0, "add_to_cart": 4.0, "purchase": 8.0}
+        counts: Counter[str] = Counter()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(interactions.c.product_id, interactions.c.event, func.count())
+                .group_by(interactions.c.product_id, interactions.c.event)
+            ).all()
+        for product_id, event_name, n in rows:
+            counts[product_id] += weights.get(event_name, 1.0) * n
+        return counts
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

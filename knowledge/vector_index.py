@@ -1,0 +1,108 @@
+"""The Chroma adapter: persistent collections of embedded records with filterable metadata.
+
+Chroma types stay inside this module. Embeddings are computed by our ``Embedder`` and passed in,
+so Chroma never tries to fetch its own default model. Each record carries a content hash in its
+metadata: re-syncing unchanged records embeds and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from knowledge.database import SyncCounts
+from knowledge.embed import Embedder
+
+MetadataValue = str | int | float | bool | list[str]
+
+
+@dataclass(frozen=True)
+class IndexRecord:
+    id: str
+    text: str
+    content_hash: str
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float  # cosine similarity in [-1, 1]
+    text: str = ""
+
+
+class VectorIndex:
+    """Named collections in one embedded (on-disk) Chroma database."""
+
+    def __init__(self, path: str | Path, embedder: Embedder):
+        import chromadb
+        from chromadb.config import Settings
+
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder
+        self._client = chromadb.PersistentClient(
+            path=str(self.path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self._collections: dict[str, Any] = {}
+
+    def _collection(self, name: str) -> Any:
+        if name not in self._collections:
+            self._collections[name] = self._client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+        return self._collections[name]
+
+    def count(self, name: str) -> int:
+        return int(self._collection(name).count())
+
+    def sync(self, name: str, records: Sequence[IndexRecord], batch_size: int = 128,
+             progress: bool = False) -> SyncCounts:
+        """Make collection ``name`` hold exactly ``records``: embed new/changed, delete absent."""
+        collection = self._collection(name)
+        existing = collection.get(include=["metadatas"])
+        old_hash = {
+            id_: (meta or {}).get("content_hash") for id_, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
+        }
+        todo = [r for r in records if old_hash.get(r.id) != r.content_hash]
+        wanted = {r.id for r in records}
+        stale = [id_ for id_ in old_hash if id_ not in wanted]
+        added = sum(1 for r in todo if r.id not in old_hash)
+        bar = tqdm(total=len(todo), desc=f"embedding {name}", unit="doc", disable=not progress or not todo)
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            vectors = self.embedder.embed([r.text for r in batch])
+            collection.upsert(
+                ids=[r.id for r in batch],
+                embeddings=vectors,
+                documents=[r.text for r in batch],
+                metadatas=[{**r.metadata, "content_hash": r.content_hash} for r in batch],
+            )
+            bar.update(len(batch))
+        bar.close()
+        for start in range(0, len(stale), 1000):
+            collection.delete(ids=stale[start : start + 1000])
+        return SyncCounts(
+            added=added, updated=len(todo) - added, deleted=len(stale), unchanged=len(records) - len(todo)
+        )
+
+    def query(self, name: str, text: str, k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
+        collection = self._collection(name)
+        total = collection.count()
+        if total == 0 or k <= 0:
+            return []
+        vector = self.embedder.embed([text])
+        result = collection.query(
+            query_embeddings=vector,
+            n_results=min(k, total),
+            where=dict(where) if where else None,
+            include=["documents", "distances"],
+        )
+        return [
+            Hit(id=id_, score=1.0 - float(dist), text=doc or "")
+            for id_, dist, doc in zip(result["ids"][0], result["distances"][0], result["documents"][0], strict=False)
+        ]

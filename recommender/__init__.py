@@ -1,0 +1,1 @@
+"""Ranking of retrieved candidates for one shopper (history-aware, with reasons)."""

@@ -1,0 +1,53 @@
+"""Shared fixtures: one demo store per test session, built with the real bundled models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Tests never read the developer's aisle.toml or AISLE_* variables, and never reach a hub.
+for _key in [k for k in os.environ if k.startswith("AISLE_")]:
+    del os.environ[_key]
+os.environ["AISLE_CONFIG"] = "/nonexistent/aisle.toml"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.config import Settings  # noqa: E402
+from knowledge.demo_store.simulate import NOW  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+# The converted LLM is cached in the repo's state folder and shared across test runs.
+MODELS_DIR = REPO / ".aisle" / "models"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("store"), models_dir=MODELS_DIR, clock=NOW)
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings):
+    from assistant.services import Services
+
+    services = Services(settings)
+    services.build_demo(progress=False)
+    return services
+
+
+@pytest.fixture(scope="session")
+def assistant(services):
+    return services.assistant
+
+
+@pytest.fixture(scope="session")
+def catalog(services):
+    return services.catalog
+
+
+@pytest.fixture(scope="session")
+def embedder(services):
+    return services.embedder

@@ -1,0 +1,129 @@
+"""Scripted conversations (tests/conversations/*.yaml) through the real turn loop and models.
+
+Each turn's ``expect`` block asserts on state and facts, not wording. Every turn is also checked
+for grounding: each price in the reply text must be a price of a product in the reply, an order
+total, or a figure in a cited FAQ entry or in the shopper's own message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from assistant.errors import InvalidMessage
+from assistant.session import SessionState
+
+CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
+_PRICE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
+
+
+def _load() -> list[Any]:
+    cases = []
+    for path in CONVERSATIONS:
+        for convo in yaml.safe_load(path.read_text(encoding="utf-8")):
+            cases.append(pytest.param(convo, id=f"{path.stem}:{convo['name']}"))
+    return cases
+
+
+def _allowed_prices(reply, services, message: str) -> set[float]:
+    allowed = {p.price for p in reply.products}
+    for order_id in reply.order_ids:
+        order = services.db.order(order_id)
+        allowed |= {order.total, order.shipping} | {i.unit_price for i in order.items}
+    faq = {e.id: e for e in services.db.faq_entries()}
+    # the shopper's own constraints (e.g. "under $148.99" after "cheaper") are facts of the session
+    texts = [message, *reply.constraints] + [faq[f.id].body for f in reply.faq if f.id in faq]
+    for text in texts:
+        allowed |= {float(v.replace(",", "")) for v in _PRICE.findall(text)}
+        allowed |= {float(v) for v in re.findall(r"\d+(?:\.\d+)?", text)}
+    # a price difference in a comparison is derived from the two prices shown
+    if len(reply.products) == 2:
+        allowed.add(round(abs(reply.products[0].price - reply.products[1].price), 2))
+    return allowed
+
+
+def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog) -> None:
+    products = [catalog.require(p.id) for p in reply.products]
+    if "intent" in expect:
+        wanted = expect["intent"] if isinstance(expect["intent"], list) else [expect["intent"]]
+        assert reply.intent in wanted, f"intent {reply.intent} not in {wanted}"
+    if "min_products" in expect:
+        assert len(products) >= expect["min_products"], reply.text
+    if "max_products" in expect:
+        assert len(products) <= expect["max_products"], reply.text
+    if "categories" in expect:
+        assert products and all(p.category in expect["categories"] for p in products), \
+            [(p.id, p.category) for p in products]
+    if "max_price" in expect:
+        assert all(p.price <= expect["max_price"] for p in products), [(p.id, p.price) for p in products]
+    if "min_price" in expect:
+        assert all(p.price >= expect["min_price"] for p in products), [(p.id, p.price) for p in products]
+    if "color" in expect:
+        assert products and all(expect["color"] in p.colors for p in products), [(p.id, p.colors) for p in products]
+    if "size" in expect:
+        assert products and all(expect["size"].lower() in p.sizes for p in products)
+    if "brand" in expect:
+        assert products and all(p.brand == expect["brand"] for p in products)
+    if "in_stock" in expect:
+        assert all(p.in_stock for p in products)
+    if "product_ids_any" in expect:
+        assert set(reply.product_ids) & set(expect["product_ids_any"]), reply.product_ids
+    if "product_ids_exactly" in expect:
+        assert reply.product_ids == expect["product_ids_exactly"]
+    for chip in expect.get("constraints_include", []):
+        assert chip in reply.constraints, f"{chip!r} not in {reply.constraints}"
+    for chip in expect.get("constraints_exclude", []):
+        assert chip not in reply.constraints, f"{chip!r} in {reply.constraints}"
+    if "faq_ids_any" in expect:
+        assert set(reply.faq_ids) & set(expect["faq_ids_any"]), reply.faq_ids
+    if "faq_ids_none" in expect:
+        assert not reply.faq_ids
+    if "order_ids" in expect:
+        assert reply.order_ids == expect["order_ids"]
+    if expect.get("no_order_data"):
+        assert not reply.order_ids and "Tracking:" not in reply.text
+    for text in expect.get("text_contains", []):
+        assert text.lower() in reply.text.lower(), f"{text!r} not in reply: {reply.text[:300]}"
+    for text in expect.get("text_not_contains", []):
+        assert text.lower() not in reply.text.lower(), f"{text!r} in reply: {reply.text[:300]}"
+    if "handoff" in expect:
+        assert reply.handoff is expect["handoff"]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize("convo", _load())
+def test_conversation(convo: dict[str, Any], assistant, services, catalog) -> None:
+    state = SessionState(customer_id=convo.get("customer"))
+    for number, turn in enumerate(convo["turns"], start=1):
+        expect = turn.get("expect", {})
+        if "error" in expect:
+            with pytest.raises(InvalidMessage, match=expect["error"]):
+                assistant.respond(state, turn["user"] * turn.get("repeat", 1))
+            continue
+        reply = assistant.respond(state, turn["user"])
+        context = f"turn {number} {turn['user']!r}: "
+        try:
+            _check(expect, reply, services, state, catalog)
+            allowed = _allowed_prices(reply, services, turn["user"])
+            for raw in _PRICE.findall(reply.text):
+                assert float(raw.replace(",", "")) in allowed, f"ungrounded price ${raw}"
+        except AssertionError as exc:
+            raise AssertionError(context + str(exc)) from exc
+
+
+def test_at_least_fifteen_conversations_cover_every_intent() -> None:
+    convos = [c.values[0] for c in _load()]
+    assert len(convos) >= 15
+    intents = set()
+    for convo in convos:
+        for turn in convo["turns"]:
+            wanted = turn.get("expect", {}).get("intent")
+            intents |= set(wanted if isinstance(wanted, list) else [wanted] if wanted else [])
+    from assistant.intents import Intent
+
+    assert {i.value for i in Intent} <= intents

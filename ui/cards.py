@@ -1,0 +1,67 @@
+"""HTML for product cards, constraint chips and sources: pure functions of a ``Reply``."""
+
+from __future__ import annotations
+
+from html import escape
+
+from assistant.reply import ProductRef, Reply
+
+CSS = """
+.aisle-cards {display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px;}
+.aisle-card {border: 1px solid #d7dbe0; border-radius: 10px; padding: 10px; background: #fff; color: #1d232b;}
+.aisle-card .ph {height: 70px; border-radius: 8px; display: flex; align-items: center; justify-content: center;
+  font-size: 28px; font-weight: 700; color: #fff; margin-bottom: 8px;}
+.aisle-card .t {font-weight: 600; font-size: 14px; line-height: 1.25;}
+.aisle-card .p {font-size: 16px; font-weight: 700; margin-top: 4px;}
+.aisle-card .s {font-size: 12px;} .aisle-card .s.out {color: #b3261e;} .aisle-card .s.in {color: #1b7f3b;}
+.aisle-card .r {font-size: 12px; color: #5b6470; margin-top: 4px; font-style: italic;}
+.aisle-chip {display: inline-block; padding: 2px 10px; margin: 2px; border-radius: 12px; background: #e8eef7;
+  color: #1d3b63; font-size: 13px;}
+@media (max-width: 640px) { .aisle-cards {grid-template-columns: 1fr 1fr;} }
+"""
+_PALETTE = ("#3b6ea8", "#a8553b", "#3b8a5a", "#7a4fa0", "#a0894f", "#4f8fa0", "#a04f6e", "#5a5f6b")
+
+
+def _placeholder(ref: ProductRef) -> str:
+    color = _PALETTE[sum(map(ord, ref.category)) % len(_PALETTE)]
+    return f'<div class="ph" style="background:{color}" aria-hidden="true">{escape(ref.category[:1].upper())}</div>'
+
+
+def product_card(ref: ProductRef) -> str:
+    stock = ("out of stock", "out") if ref.stock <= 0 else (
+        (f"only {ref.stock} left", "in") if ref.stock < 5 else ("in stock", "in"))
+    rating = f" · ★ {ref.rating:.1f}" if ref.rating is not None else ""
+    return (
+        f'<div class="aisle-card" data-product-id="{escape(ref.id)}">{_placeholder(ref)}'
+        f'<div class="t">{escape(ref.title)}</div>'
+        f'<div class="p">${ref.price:,.2f}</div>'
+        f'<div class="s {stock[1]}">{stock[0]}{rating}</div>'
+        f'<div class="r">{escape(ref.reason)}</div></div>'
+    )
+
+
+def cards_html(reply: Reply | None) -> str:
+    if reply is None or not reply.products:
+        return '<div class="aisle-cards-empty">Products I suggest will appear here.</div>'
+    return '<div class="aisle-cards">' + "".join(product_card(p) for p in reply.products) + "</div>"
+
+
+def chips_html(chips: list[str]) -> str:
+    if not chips:
+        return '<div class="aisle-chips">No filters yet.</div>'
+    return '<div class="aisle-chips">' + "".join(f'<span class="aisle-chip">{escape(c)}</span>' for c in chips) + "</div>"
+
+
+def sources_markdown(reply: Reply | None) -> str:
+    if reply is None:
+        return ""
+    lines = [f"**Intent:** {reply.intent} ({reply.confidence:.2f})"]
+    if reply.faq:
+        lines.append("**Policy sources:** " + ", ".join(f"`{f.id}` {f.title}" for f in reply.faq))
+    if reply.order_ids:
+        lines.append("**Orders:** " + ", ".join(f"`{o}`" for o in reply.order_ids))
+    if reply.products:
+        lines.append("**Products:** " + ", ".join(f"`{p.id}`" for p in reply.products))
+    if reply.handoff:
+        lines.append("**Handed off to a human agent.**")
+    return "\n\n".join(lines)
