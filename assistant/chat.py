@@ -140,7 +140,7 @@ class Assistant:
     def _search(self, state: SessionState, text: str, update: SlotUpdate) -> Draft:
         # "cheaper" means cheaper than the top item shown, the one the shopper is looking at.
         top = self.catalog.get(state.shown_product_ids[0]) if state.shown_product_ids else None
-        same_kind = bool(update.product_types) and tuple(update.product_types) == state.constraints.product_types
+        same_kind = bool(update.product_types) and update.product_types == state.constraints.product_types
         new_topic = not state.search_query or (not same_kind and not self.slots.is_refinement(text, update))
         if new_topic and not update.category and not update.product_types:
             state.constraints = Constraints(in_stock_only=state.constraints.in_stock_only)

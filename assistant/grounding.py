@@ -126,6 +126,6 @@ class GroundingVerifier:
 
 
 def evidence_for(product_ids: Iterable[str] = (), texts: Iterable[str] = (),
-                 policy_texts: Iterable[str] = (), extra_numbers: Iterable[str] = ()) -> Evidence:
+                 policy_texts: Iterable[str] = (), extra_numbers: Iterable[float] = ()) -> Evidence:
     policy = list(policy_texts)
     return Evidence(set(product_ids), list(texts) + policy, policy, {f"{float(n):g}" for n in extra_numbers})

@@ -122,10 +122,12 @@ class Services:
 
     @cached_property
     def ranker(self):
+        from knowledge.retrieval import PRODUCTS
         from recommender.ranker import Ranker
         from recommender.scorer import EmbeddingInterestScorer
 
-        return Ranker(EmbeddingInterestScorer(self.embedder))
+        # product vectors are already in the index: look them up instead of re-embedding
+        return Ranker(EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids)))
 
     @cached_property
     def assistant(self):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from knowledge.database import SyncCounts
@@ -89,6 +90,13 @@ class VectorIndex:
         return SyncCounts(
             added=added, updated=len(todo) - added, deleted=len(stale), unchanged=len(records) - len(todo)
         )
+
+    def vectors(self, name: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by id (ids not in the collection are left out)."""
+        if not ids:
+            return {}
+        got = self._collection(name).get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
+        return {id_: np.asarray(vec, dtype=np.float32) for id_, vec in zip(got["ids"], got["embeddings"], strict=True)}
 
     def query(self, name: str, text: str, k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
         collection = self._collection(name)

@@ -7,7 +7,7 @@ cross-encoder (a later issue) plugs in behind the same ``InterestScorer`` Protoc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,13 +32,19 @@ class InterestScorer(Protocol):
 class EmbeddingInterestScorer:
     """Interest = weighted max/mean similarity of a candidate to the shopper's history items."""
 
-    def __init__(self, embedder: Embedder, half_life_events: float = 20.0):
+    def __init__(self, embedder: Embedder, half_life_events: float = 20.0,
+                 stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
+        """``stored`` looks up item vectors already computed (e.g. in the vector index) by id."""
         self.embedder = embedder
         self.half_life = half_life_events
+        self.stored = stored
         self._cache: dict[str, np.ndarray] = {}
 
     def _vectors(self, keyed_texts: Sequence[tuple[str, str]]) -> np.ndarray:
         missing = [(k, t) for k, t in keyed_texts if k not in self._cache]
+        if missing and self.stored is not None:
+            self._cache.update(self.stored([k for k, _ in missing]))
+            missing = [(k, t) for k, t in missing if k not in self._cache]
         if missing:
             for (key, _), vec in zip(missing, self.embedder.embed([t for _, t in missing]), strict=True):
                 self._cache[key] = vec

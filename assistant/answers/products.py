@@ -94,7 +94,7 @@ class ProductAnswers:
             if name is None:
                 return [], dropped
             dropped.append(_relaxed_phrase(name, getattr(current, name)))
-            current = replace(current, **{name: False if name == "in_stock_only" else None})
+            current = replace(current, **{name: False if name == "in_stock_only" else None})  # type: ignore[arg-type]
 
     # -- question about a shown product ---------------------------------------------------------
     def question(self, state: SessionState, message: str, target: Product,
@@ -115,13 +115,12 @@ class ProductAnswers:
             facts.append(f"Colors: {', '.join(target.colors)}.")
         if target.sizes and re.search(r"\bsizes?\b|\bfit\b", lowered):
             facts.append(f"Sizes: {', '.join(target.sizes)}.")
-        for key, value in target.attributes.items():
+        for key in target.attributes:
             if key in ("color", "size"):
                 continue
             words = set(re.findall(r"[a-z]+", key.lower()))
             if words & set(re.findall(r"[a-z]+", lowered)):
-                shown = ", ".join(value) if isinstance(value, list) else value
-                facts.append(f"{key.capitalize()}: {shown}.")
+                facts.append(f"{key.capitalize()}: {_attr(target, key)}.")
         if re.search(r"\b(stock|available|availability)\b", lowered) and target.variants:
             available = [v for v in target.variants if v.stock > 0]
             listed = ", ".join(" ".join(x for x in (v.color, v.size) if x) for v in available[:8])

@@ -54,6 +54,26 @@ def convert_bundled_gguf(models_dir: Path) -> Path:
     return target
 
 
+class _StopOnText:
+    """Stop when the generated text contains a stop string.
+
+    transformers' own ``stop_strings`` re-indexes the whole vocabulary on every call (~0.5 s on
+    2 CPU cores); decoding the few new tokens is enough for our short leads.
+    """
+
+    def __init__(self, tokenizer: Any, prompt_length: int, stops: Sequence[str]):
+        self.tokenizer = tokenizer
+        self.prompt_length = prompt_length
+        self.stops = tuple(stops)
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        text = self.tokenizer.decode(input_ids[0, self.prompt_length :], skip_special_tokens=True)
+        done = any(stop in text for stop in self.stops)
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
 class TransformersChatModel:
     """Greedy decoding with a causal LM; loads on first use, generates one request at a time."""
 
@@ -116,7 +136,7 @@ class TransformersChatModel:
                 "available offline (HF_HUB_OFFLINE is on), or leave it empty for the bundled model."
             ) from exc
         if cuda and "device_map" not in kwargs:
-            model = model.to("cuda")
+            model = model.to(torch.device("cuda"))  # type: ignore[arg-type]  # transformers types .to oddly
         model.eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -133,9 +153,12 @@ class TransformersChatModel:
 
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
                stop: Sequence[str] = ()) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         inputs = self._inputs(messages)
+        criteria = StoppingCriteriaList(
+            [_StopOnText(self._tokenizer, inputs["input_ids"].shape[1], stop)] if stop else []
+        )
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
 
@@ -148,7 +171,7 @@ class TransformersChatModel:
                         do_sample=False,
                         streamer=streamer,
                         pad_token_id=self._tokenizer.pad_token_id,
-                        **({"stop_strings": list(stop), "tokenizer": self._tokenizer} if stop else {}),
+                        stopping_criteria=criteria,
                     )
             except BaseException as exc:  # surfaced in the caller's thread below
                 errors.append(exc)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from knowledge.schemas import Customer, Interaction, Order, OrderItem, OrderStatus, Product
+from knowledge.schemas import Customer, EventType, Interaction, Order, OrderItem, OrderStatus, Product
 
 HERE = Path(__file__).parent
 NOW = datetime(2026, 11, 23, 12, 0, 0)
@@ -177,18 +177,18 @@ def simulate(products: list[Product], seed: int = SEED) -> tuple[list[Customer],
             session_id = f"{shopper.customer.id}-s{s_no:02d}"
             for product in {id(p): p for p in rng.choices(pool, weights=weights, k=rng.randint(3, 8))}.values():
                 strength = math.sqrt(shopper.affinity(product, medians[category], rng) ** 2 / top)
-                funnel = [EventTypeStep("view", 1.0), EventTypeStep("click", 0.35 + 0.5 * strength),
-                          EventTypeStep("add_to_cart", 0.15 + 0.5 * strength),
-                          EventTypeStep("purchase", 0.25 + 0.5 * strength)]
+                funnel = [EventTypeStep(EventType.VIEW, 1.0), EventTypeStep(EventType.CLICK, 0.35 + 0.5 * strength),
+                          EventTypeStep(EventType.ADD_TO_CART, 0.15 + 0.5 * strength),
+                          EventTypeStep(EventType.PURCHASE, 0.25 + 0.5 * strength)]
                 for step in funnel:
                     if rng.random() > step.p:
                         break
                     ts += timedelta(seconds=rng.randint(20, 400))
-                    if step.name == "purchase" and (not product.in_stock or product.id in owned):
+                    if step.name is EventType.PURCHASE and (not product.in_stock or product.id in owned):
                         break  # nobody buys what is out of stock, or the same item twice
                     events.append(Interaction(customer_id=shopper.customer.id, product_id=product.id,
                                               event=step.name, ts=min(ts, NOW), session_id=session_id))
-                    if step.name == "purchase":
+                    if step.name is EventType.PURCHASE:
                         bought.append(product)
                         owned.add(product.id)
             if bought:
@@ -198,7 +198,7 @@ def simulate(products: list[Product], seed: int = SEED) -> tuple[list[Customer],
 
 @dataclass(frozen=True)
 class EventTypeStep:
-    name: str
+    name: EventType
     p: float
 
 
