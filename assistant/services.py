@@ -97,15 +97,11 @@ class Services:
 
         return popularity_scores(dict(self.db.event_counts()))
 
-    def history(self, customer_id: str, limit: int = 30):
-        from recommender.types import HistoryItem
+    def history(self, customer_id: str, items: int = 40, events: int = 300):
+        """The shopper's recent items, newest first, one per product with its strongest event."""
+        from recommender.history import collapse_events
 
-        items = []
-        for event in self.db.history(customer_id, limit):
-            product = self.catalog.get(event.product_id)
-            if product is not None:
-                items.append(HistoryItem(product.id, product.title, product.search_text(), event.event.value, event.ts))
-        return items
+        return collapse_events(self.db.history(customer_id, events), self.catalog, items)
 
     # -- models -------------------------------------------------------------------------------
     @cached_property

@@ -118,7 +118,8 @@ class StoreDatabase:
         metadata.create_all(self.engine)
 
     # -- catalog and FAQ: the file is the full truth, so absent ids are deleted ---------------
-    def _sync(self, table: Table, records: Sequence[Product] | Sequence[FaqEntry]) -> SyncCounts:
+    def _sync(self, table: Table, records: Sequence[Product] | Sequence[FaqEntry],
+              delete_absent: bool = True) -> SyncCounts:
         with self.engine.begin() as conn:
             existing = dict(conn.execute(select(table.c.id, table.c.content_hash)).all())
             added = updated = unchanged = 0
@@ -136,15 +137,16 @@ class StoreDatabase:
                     updated += 1
                 else:
                     unchanged += 1
-            if existing:
+            deleted = len(existing) if delete_absent else 0
+            if deleted:
                 conn.execute(delete(table).where(table.c.id.in_(list(existing))))
-        return SyncCounts(added, updated, len(existing), unchanged)
+        return SyncCounts(added, updated, deleted, unchanged)
 
-    def sync_products(self, records: Sequence[Product]) -> SyncCounts:
-        return self._sync(products, records)
+    def sync_products(self, records: Sequence[Product], delete_absent: bool = True) -> SyncCounts:
+        return self._sync(products, records, delete_absent)
 
-    def sync_faq(self, records: Sequence[FaqEntry]) -> SyncCounts:
-        return self._sync(faq, records)
+    def sync_faq(self, records: Sequence[FaqEntry], delete_absent: bool = True) -> SyncCounts:
+        return self._sync(faq, records, delete_absent)
 
     def products(self) -> list[Product]:
         with self.engine.connect() as conn:

@@ -64,15 +64,22 @@ def _describe(error: ValidationError) -> str:
 
 
 def _csv_rows(handle: Any) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    reader = csv.DictReader(handle)
-    for row in reader:
-        line = reader.line_num
+    """Rows as dicts with the line each row *starts* on (a quoted cell may span lines)."""
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if header is None:
+        return
+    end = reader.line_num
+    for cells in reader:
+        line, end = end + 1, reader.line_num
+        if not cells:
+            continue  # blank line
         try:
+            if len(cells) > len(header):
+                raise ValueError("more cells than header columns")
             parsed: dict[str, Any] = {}
-            for key, value in row.items():
-                if key is None:
-                    raise ValueError("more cells than header columns")
-                if value is None or value == "":
+            for key, value in zip(header, cells, strict=False):
+                if value == "":
                     continue
                 if key in _JSON_COLUMNS:
                     parsed[key] = json.loads(value)
@@ -115,7 +122,8 @@ def read_records(path: str | Path, model: type[RecordT]) -> ImportResult[RecordT
     result: ImportResult[RecordT] = ImportResult(path=path)
     seen_ids: dict[str, int] = {}
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # utf-8-sig: spreadsheet exports ("CSV UTF-8") start with a byte-order mark
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = _csv_rows(handle) if suffix == ".csv" else _jsonl_rows(handle)
             for line, row in rows:
                 if isinstance(row, str):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from knowledge.database import StoreDatabase, SyncCounts
+from knowledge.errors import ImportFileError
 from knowledge.importers import ImportResult, RowError, read_records
 from knowledge.retrieval import FAQ, PRODUCTS, current_faq, faq_record, product_record
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, Product
@@ -60,6 +63,23 @@ def _check_refs(result: ImportResult, known: set[str], attr: str, what: str) -> 
     result.reject(reason)
 
 
+def _read_all(paths: dict[str, Path | None]) -> dict[str, ImportResult]:
+    """Validate every given file before anything is written: a missing or unreadable file
+    stops the whole import with the store untouched."""
+    models: dict[str, type[BaseModel]] = {"catalog": Product, "faq": FaqEntry, "customers": Customer,
+                                          "orders": Order, "interactions": Interaction}
+    results: dict[str, ImportResult] = {
+        kind: read_records(path, models[kind]) for kind, path in paths.items() if path is not None
+    }
+    for kind in ("catalog", "faq"):
+        res = results.get(kind)
+        if res is not None and res.errors and not res.records:
+            raise ImportFileError(
+                f"{res.path}: no valid rows (first problem: {res.errors[0]}); nothing was changed."
+            )
+    return results
+
+
 def ingest_files(
     db: StoreDatabase,
     catalog: Path | None = None,
@@ -68,27 +88,32 @@ def ingest_files(
     orders: Path | None = None,
     interactions: Path | None = None,
 ) -> IngestReport:
-    """Validate each given file and store its good rows; the vector index is synced separately."""
+    """Validate each given file and store its good rows; the vector index is synced separately.
+
+    Catalog and FAQ files are the full truth: ids absent from them are deleted, except when the
+    file has bad rows (a malformed row must not delete the product it meant to update).
+    """
+    results = _read_all({"catalog": catalog, "faq": faq, "customers": customers, "orders": orders,
+                         "interactions": interactions})
     report = IngestReport()
-    if catalog is not None:
-        res = read_records(catalog, Product)
-        report.files.append(FileReport("catalog", res.path, len(res.records), res.errors, db.sync_products(res.records)))
-    if faq is not None:
-        res_faq = read_records(faq, FaqEntry)
-        report.files.append(FileReport("faq", res_faq.path, len(res_faq.records), res_faq.errors, db.sync_faq(res_faq.records)))
-    if customers is not None:
-        res_c = read_records(customers, Customer)
-        report.files.append(FileReport("customers", res_c.path, len(res_c.records), res_c.errors, db.upsert_customers(res_c.records)))
+
+    def add(kind: str, res: ImportResult, stored: SyncCounts | int) -> None:
+        report.files.append(FileReport(kind, res.path, len(res.records), res.errors, stored))
+
+    if (res := results.get("catalog")) is not None:
+        add("catalog", res, db.sync_products(res.records, delete_absent=not res.errors))
+    if (res := results.get("faq")) is not None:
+        add("faq", res, db.sync_faq(res.records, delete_absent=not res.errors))
+    if (res := results.get("customers")) is not None:
+        add("customers", res, db.upsert_customers(res.records))
     known_customers = {c.id for c in db.customers()}
-    if orders is not None:
-        res_o = read_records(orders, Order)
-        _check_refs(res_o, known_customers, "customer_id", "customer")
-        report.files.append(FileReport("orders", res_o.path, len(res_o.records), res_o.errors, db.upsert_orders(res_o.records)))
-    if interactions is not None:
-        res_i = read_records(interactions, Interaction)
-        _check_refs(res_i, known_customers, "customer_id", "customer")
-        _check_refs(res_i, {p.id for p in db.products()}, "product_id", "product")
-        report.files.append(FileReport("interactions", res_i.path, len(res_i.records), res_i.errors, db.add_interactions(res_i.records)))
+    if (res := results.get("orders")) is not None:
+        _check_refs(res, known_customers, "customer_id", "customer")
+        add("orders", res, db.upsert_orders(res.records))
+    if (res := results.get("interactions")) is not None:
+        _check_refs(res, known_customers, "customer_id", "customer")
+        _check_refs(res, {p.id for p in db.products()}, "product_id", "product")
+        add("interactions", res, db.add_interactions(res.records))
     return report
 
 

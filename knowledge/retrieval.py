@@ -37,7 +37,7 @@ class ProductFilter:
         if self.brand:
             clauses.append({"brand": self.brand.lower()})
         if self.color:
-            clauses.append({"colors": {"$contains": self.color}})
+            clauses.append({"colors": {"$contains": self.color.lower()}})
         if self.size:
             clauses.append({"sizes": {"$contains": self.size.lower()}})
         if self.min_price is not None:

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def _to_naive_utc(value: datetime) -> datetime:
+    """Store every timestamp as naive UTC: SQL columns drop offsets, so convert before they do."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_naive_utc)]
 
 
 class _Record(BaseModel):
@@ -143,8 +152,8 @@ class Order(_Record):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     customer_id: str
     status: OrderStatus
-    placed_at: datetime
-    updated_at: datetime
+    placed_at: UtcDatetime
+    updated_at: UtcDatetime
     items: list[OrderItem] = Field(min_length=1)
     shipping: float = Field(default=0.0, ge=0)
     total: float = Field(ge=0)
@@ -153,7 +162,7 @@ class Order(_Record):
     carrier: str | None = None
     tracking_number: str | None = None
     estimated_delivery: date | None = None
-    delivered_at: datetime | None = None
+    delivered_at: UtcDatetime | None = None
 
     @model_validator(mode="after")
     def _tracking_when_shipped(self) -> Order:
@@ -175,5 +184,5 @@ class Interaction(_Record):
     customer_id: str
     product_id: str
     event: EventType
-    ts: datetime
+    ts: UtcDatetime
     session_id: str = ""

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from recommender.scorer import InterestScorer
 from recommender.types import Candidate, HistoryItem, RankedItem
 
-_EVENT_VERB = {"view": "viewed", "click": "looked at", "add_to_cart": "added to your cart", "purchase": "bought"}
+# (what you did to it, what you did to "the X"): "you added this to your cart" / "the X you added to your cart"
+_EVENT_PHRASE = {"view": ("viewed this", "viewed"), "click": ("looked at this", "looked at"),
+                 "add_to_cart": ("added this to your cart", "added to your cart"),
+                 "purchase": ("bought this", "bought")}
+SIMILAR_ENOUGH = 0.55  # MiniLM cosine of two products' texts above which "similar to" is honest
 
 
 @dataclass(frozen=True)
@@ -34,24 +38,25 @@ class Ranker:
         w = self.weights
         personal = bool(history)
         ranked = []
-        for cand, score, ev in zip(candidates, interest.scores, interest.evidence, strict=True):
+        sims = interest.similarity or [0.0] * len(candidates)
+        for cand, score, ev, sim in zip(candidates, interest.scores, interest.evidence, sims, strict=True):
             if personal:
                 total = w.relevance * cand.relevance + w.interest * score + w.popularity * cand.popularity
             else:  # cold start: no history, so relevance and popularity only
                 total = (w.relevance + w.interest) * cand.relevance + w.popularity * cand.popularity
-            reason = self._reason(cand, score, history[ev] if personal and ev is not None else None)
+            reason = self._reason(cand, sim, history[ev] if personal and ev is not None else None)
             ranked.append(RankedItem(cand.product_id, total, reason,
                                      {"relevance": cand.relevance, "interest": score, "popularity": cand.popularity}))
         return sorted(ranked, key=lambda r: r.score, reverse=True)
 
     @staticmethod
-    def _reason(cand: Candidate, interest: float, evidence: HistoryItem | None) -> str:
-        if evidence is not None and interest >= 0.4:
+    def _reason(cand: Candidate, similarity: float, evidence: HistoryItem | None) -> str:
+        if evidence is not None and (evidence.product_id == cand.product_id or similarity >= SIMILAR_ENOUGH):
             when = evidence.ts.strftime("%B")
-            verb = _EVENT_VERB.get(evidence.event, "viewed")
+            this, that = _EVENT_PHRASE.get(evidence.event, _EVENT_PHRASE["view"])
             if evidence.product_id == cand.product_id:
-                return f"you {verb} this in {when}"
-            return f"similar to the {evidence.title} you {verb} in {when}"
+                return f"you {this} in {when}"
+            return f"similar to the {evidence.title} you {that} in {when}"
         if evidence is None and cand.popularity >= 0.5:
             return "popular with shoppers (no history yet, so ranked by relevance and popularity)"
         if evidence is None:

@@ -23,6 +23,7 @@ EVENT_WEIGHT = {"view": 1.0, "click": 1.5, "add_to_cart": 2.5, "purchase": 3.0}
 class InterestScores:
     scores: list[float]  # one per candidate, in [0, 1]
     evidence: list[int | None]  # per candidate: index of the history item that best explains it
+    similarity: list[float] | None = None  # per candidate: its raw similarity to that history item
 
 
 class InterestScorer(Protocol):
@@ -32,7 +33,7 @@ class InterestScorer(Protocol):
 class EmbeddingInterestScorer:
     """Interest = weighted max/mean similarity of a candidate to the shopper's history items."""
 
-    def __init__(self, embedder: Embedder, half_life_events: float = 20.0,
+    def __init__(self, embedder: Embedder, half_life_events: float = 40.0,
                  stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
         """``stored`` looks up item vectors already computed (e.g. in the vector index) by id."""
         self.embedder = embedder
@@ -52,7 +53,7 @@ class EmbeddingInterestScorer:
 
     def score(self, history: Sequence[HistoryItem], candidates: Sequence[Candidate]) -> InterestScores:
         if not history or not candidates:
-            return InterestScores([0.0] * len(candidates), [None] * len(candidates))
+            return InterestScores([0.0] * len(candidates), [None] * len(candidates), [0.0] * len(candidates))
         hist = self._vectors([(h.product_id, h.text) for h in history])
         cand = self._vectors([(c.product_id, c.text) for c in candidates])
         # history is newest first: recency decays by position; stronger events count more.
@@ -65,4 +66,5 @@ class EmbeddingInterestScorer:
         best = weighted.argmax(axis=1)
         raw = 0.5 * weighted.max(axis=1) + 0.5 * centroid
         scores = np.clip(raw, 0.0, 1.0)
-        return InterestScores([float(s) for s in scores], [int(b) for b in best])
+        best_sims = sims[np.arange(len(candidates)), best]
+        return InterestScores([float(s) for s in scores], [int(b) for b in best], [float(s) for s in best_sims])

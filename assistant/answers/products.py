@@ -11,6 +11,7 @@ import numpy as np
 
 from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase
 from assistant.grounding import evidence_for
+from assistant.product_types import singular
 from assistant.session import Constraints, SessionState
 from knowledge.embed import Embedder
 from knowledge.retrieval import ProductHit, Retriever
@@ -66,7 +67,10 @@ class ProductAnswers:
         for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
             lines.append(f"{i}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}\n   _{ref.reason}_")
         body = "\n".join(lines)
-        noun = f"{constraints.color + ' ' if constraints.color else ''}{_plural(products)}"
+        kind = _plural(products)
+        if len(products) == 1:
+            kind = " ".join([*kind.split()[:-1], singular(kind.split()[-1])])
+        noun = f"{constraints.color + ' ' if constraints.color else ''}{kind}"
         rest = [c for c in chips if c not in (constraints.category, constraints.product_label, constraints.color)]
         lead = (f"Here {'is' if len(products) == 1 else 'are'} {len(products)} {noun}"
                 f"{' (' + ', '.join(rest) + ')' if rest else ''} for you:")
