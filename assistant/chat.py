@@ -26,6 +26,7 @@ from knowledge.catalog import Catalog
 from knowledge.schemas import Product
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+MAX_TURNS_KEPT = 100  # the transcript a session keeps in memory (the copilot will persist it)
 _NOUN_REF = re.compile(r"\b(?:that|this|the)\s+([a-z][a-z-]+)", re.I)
 
 
@@ -92,7 +93,8 @@ class Assistant:
             constraints=state.constraints.describe(), grounded=not lead.problems,
             used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
         )
-        state.turns += [Turn("user", text, draft.intent), Turn("assistant", full, draft.intent)]
+        state.turns = [*state.turns, Turn("user", text, draft.intent), Turn("assistant", full, draft.intent)]
+        del state.turns[: -MAX_TURNS_KEPT]
         state.last_intent = draft.intent
         yield reply
 

@@ -30,6 +30,7 @@ _REFUSAL = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -67,6 +68,10 @@ class Evidence:
             out |= _numbers(text)
         return out
 
+    def money(self) -> set[str]:
+        """Amounts written as money ("$120.00") in the evidence: only these may be stated as prices."""
+        return {f"{float(v.replace(',', '')):g}" for text in self.texts for v in _MONEY.findall(text)}
+
     def policy_words(self) -> set[str]:
         return {w for text in self.policy_texts for w in _WORD.findall(text.lower())}
 
@@ -93,14 +98,17 @@ class GroundingVerifier:
     def _allowed_brands(self, evidence: Evidence) -> set[str]:
         return {self.catalog.require(pid).brand.lower() for pid in evidence.product_ids if pid in self.catalog}
 
-    def check_word(self, word: str, evidence: Evidence, numbers: set[str] | None = None) -> str | None:
+    def check_word(self, word: str, evidence: Evidence, numbers: set[str] | None = None,
+                   money: set[str] | None = None) -> str | None:
         """The problem with one streamed word, or None if it may be shown."""
-        token = word.strip().strip(".,;:!?()\"'*").lower()
+        token = re.sub(r"['’]s$", "", word.strip().strip(".,;:!?()\"'*").lower())
         if not token:
             return None
         for raw in _NUMBER.findall(_digits(token).replace(",", "")):
             if f"{float(raw):g}" not in (numbers if numbers is not None else evidence.numbers()):
                 return f"number {raw} is not in the selected records"
+            if "$" in token and f"{float(raw):g}" not in (money if money is not None else evidence.money()):
+                return f"price ${raw} is not a price in the selected records"
         if token in self._brand_words and token not in self._allowed_brands(evidence):
             return f"brand {self._brand_words[token]} is not among the selected products"
         if token in POLICY_TERMS and token not in evidence.policy_words():
@@ -113,11 +121,15 @@ class GroundingVerifier:
             problems.append("empty text")
         if _REFUSAL.search(text):
             problems.append("reads like a refusal or talks about the model")
-        numbers = evidence.numbers()
+        numbers, money = evidence.numbers(), evidence.money()
         for word in text.split():
-            problem = self.check_word(word, evidence, numbers)
+            problem = self.check_word(word, evidence, numbers, money)
             if problem:
                 problems.append(problem)
+        allowed = self._allowed_brands(evidence)
+        for key, brand in self._brand_words.items():  # multi-word brands ("Carrow & Finch")
+            if " " in key and key not in allowed and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", text.lower()):
+                problems.append(f"brand {brand} is not among the selected products")
         lowered = " ".join(_WORD.findall(text.lower()))
         for pid, title in self._titles.items():
             if pid not in evidence.product_ids and title in lowered:

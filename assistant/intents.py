@@ -45,7 +45,9 @@ _POLICY = re.compile(r"\b(policy|policies|how (long|much|do|does|can)|can i|do y
 _MY_ORDER = re.compile(r"\b(my|the) (order|package|parcel|delivery|purchase)s?\b|\btrack(ing)?\b|\bmy orders\b", re.I)
 _COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|difference between|differ)\b", re.I)
 _HANDOFF = re.compile(r"\b(human|real person|(an?|the) (agent|representative)|talk to (someone|somebody|a person)|escalate)\b", re.I)
-_REFERENCE = re.compile(r"\b(first|second|third|fourth|fifth|last|#\d|that one|this one|the one|it|its|that \w+|this \w+)\b", re.I)
+_REFERENCE = re.compile(r"(?<!\w)(first|second|third|fourth|fifth|last|#\d+|that one|this one|the one|it|its|that \w+|this \w+)\b", re.I)
+_ORD = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|#\d+)"
+_TWO_ITEMS = re.compile(rf"(?<!\w){_ORD}\b(?:\W+\w+){{0,3}}?\W+(?:or|and|than|vs\.?|versus|against)\s+(?:the\s+)?{_ORD}\b", re.I)
 _QUESTION = re.compile(r"\?|\b(is|are|does|do|what|how|which|can)\b", re.I)
 
 
@@ -113,7 +115,7 @@ class IntentClassifier:
                 Intent.ORDER_STATUS, "order id")
         if _CHANGE.search(text) and _MY_ORDER.search(text) and not _POLICY.search(text):
             return Intent.ORDER_CHANGE, "change to my order"
-        if products_shown and _COMPARE.search(text):
+        if products_shown and (_COMPARE.search(text) or _TWO_ITEMS.search(text)):
             return Intent.COMPARE, "compare shown items"
         if (products_shown and _REFERENCE.search(text) and _QUESTION.search(text)
                 and not _MY_ORDER.search(text) and not _CHANGE.search(text)):

@@ -54,8 +54,9 @@ def can_return(order: Order, categories: dict[str, str], now: datetime, exchange
     electronics = "electronics" in item_categories and not exchange
     faq_id = "exchanges-size-color" if exchange else ("returns-electronics" if electronics else "returns-window")
     if order.status is not OrderStatus.DELIVERED or order.delivered_at is None:
+        done = "exchanged" if exchange else "returned"
         return Eligibility(False, f"Order {order.id} is {order.status.value}; only delivered orders can be "
-                           f"{action}d.", faq_id)
+                           f"{done}.", faq_id)
     days = (now - order.delivered_at).days
     window = ELECTRONICS_RETURN_WINDOW_DAYS if electronics else (
         EXCHANGE_WINDOW_DAYS if exchange else RETURN_WINDOW_DAYS)

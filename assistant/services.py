@@ -67,7 +67,7 @@ class Services:
 
     def reload(self) -> None:
         """Forget derived in-memory data (catalog, FAQ) after an ingest."""
-        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity"):
+        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity", "ranker"):
             self.__dict__.pop(name, None)
 
     # -- knowledge ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from knowledge.retrieval import ProductFilter
 
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "sixth": 5, "6th": 5}
-_ORDINAL_RE = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d)\b", re.I)
+_ORDINAL_RE = re.compile(r"(?<!\w)(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d+)\b", re.I)
 
 
 @dataclass(frozen=True)

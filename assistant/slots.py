@@ -40,7 +40,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 COLOR_SYNONYMS = {"grey": "gray", "dark blue": "navy", "golden": "gold", "khaki": "tan", "maroon": "burgundy"}
 SIZE_WORDS = {"extra small": "xs", "small": "s", "medium": "m", "large": "l", "extra large": "xl",
               "xx-large": "xxl", "x-large": "xl"}
-_NUM = r"\$?\s?(\d+(?:[.,]\d{1,2})?)\s?(?:dollars|usd|bucks|\$)?"
+_NUM = r"\$?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d.,]*\d)\s?(?:dollars|usd|bucks|\$)?"
 _NOT_MONEY = r"(?!\s?(?:%|percent|people|person|players?|pieces?|years?|yo\b|months?|l\b|liters?|litres?|mm|cm|inch|in\b|ft|feet|lbs?|pounds?|kg|g\b|oz|w\b|watts?|hours?|days?|gb|tb|mah|quart|qt|cups?|pack))"
 _MAX = re.compile(rf"\b(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|within|budget(?: is| of)?|<)\s*{_NUM}{_NOT_MONEY}", re.I)
 _MIN = re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>)\s*{_NUM}{_NOT_MONEY}", re.I)
@@ -49,6 +49,7 @@ _AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{_NUM}{_NOT
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable)\b", re.I)
 _NO_BUDGET = re.compile(r"\b(any price|no budget|price doesn'?t matter|forget the budget)\b", re.I)
 _SIZE = re.compile(r"\bsize\s*(?:is\s*|of\s*|:\s*)?(xxs|xs|s|m|l|xl|xxl|\d{1,2}(?:\.5)?|small|medium|large|extra large|one size)\b", re.I)
+_SIZE_BARE = re.compile(r"(?<![\w-])(xxs|xs|xl|xxl)(?![\w-])", re.I)
 _SIZE_IN = re.compile(r"\b(?:in|a|an)\s+(extra small|small|medium|large|extra large|xs|xl|xxl)\b(?!\s+(?:size|tent|dog|cat|pot|pan|room|bag|backpack|bowl))", re.I)
 _IN_STOCK = re.compile(r"\b(in stock|available now|ships? (now|today)|can i get (it|them) now)\b", re.I)
 
@@ -95,6 +96,8 @@ class SlotUpdate:
 
 
 def _money(value: str) -> float:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", value):  # "1,000" is a thousand, not 1.00
+        return float(value.replace(",", ""))
     return float(value.replace(",", "."))
 
 
@@ -160,7 +163,7 @@ class SlotExtractor:
         return update
 
     def _extract_size(self, text: str, update: SlotUpdate) -> None:
-        m = _SIZE.search(text) or _SIZE_IN.search(text)
+        m = _SIZE.search(text) or _SIZE_IN.search(text) or _SIZE_BARE.search(text)
         if not m:
             return
         raw = m.group(1).lower()

@@ -95,7 +95,7 @@ class ReplyWriter:
             yield Lead(draft.fallback_lead, False, [])
             return
         shown: list[str] = []
-        numbers = draft.evidence.numbers()
+        numbers, money = draft.evidence.numbers(), draft.evidence.money()
         problems: list[str] = []
         buffer = ""
         try:
@@ -104,7 +104,7 @@ class ReplyWriter:
                 buffer += piece
                 *complete, buffer = re.split(r"(\s+)", buffer)
                 for word in (w for w in complete if w.strip()):
-                    problem = self.verifier.check_word(word, draft.evidence, numbers)
+                    problem = self.verifier.check_word(word, draft.evidence, numbers, money)
                     if problem:
                         problems.append(problem)
                         break

@@ -1,0 +1,226 @@
+"""SlotExtractor: budgets, sizes, colors, brands, categories and product types from one message."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.slots import SlotExtractor
+from knowledge.catalog import Catalog
+from knowledge.schemas import Product
+
+
+def make_product(pid: str, title: str, brand: str, category: str, subcategory: str, price: float,
+                 colors: tuple[str, ...] = (), sizes: tuple[str, ...] = ()) -> Product:
+    attributes: dict[str, str | list[str]] = {}
+    if colors:
+        attributes["color"] = list(colors)
+    if sizes:
+        attributes["size"] = list(sizes)
+    return Product(id=pid, title=title, brand=brand, category=category, subcategory=subcategory, price=price,
+                   stock=10, attributes=attributes, description=f"A {subcategory}.")
+
+
+def small_catalog() -> Catalog:
+    return Catalog([
+        make_product("SHO-1", "Stride Trail Runner Pro", "Stride", "shoes", "trail running shoes", 89.99,
+                     ("blue", "gray"), ("8", "9", "10")),
+        make_product("SHO-2", "Stride Road Runner", "Stride", "shoes", "running shoes", 69.99,
+                     ("black", "red"), ("9", "10")),
+        make_product("SHO-3", "Cozyfoot Wool Slipper", "Cozyfoot", "shoes", "slippers", 29.0, ("gray",), ("M", "L")),
+        make_product("APP-1", "Northwind Storm Shell Jacket", "Northwind", "apparel", "rain jackets", 120.0,
+                     ("navy", "yellow"), ("S", "M", "L", "XL")),
+        make_product("APP-2", "Northwind Summit Down Parka", "Northwind", "apparel", "winter jackets", 180.0,
+                     ("black",), ("M", "L")),
+        make_product("OUT-1", "Trailhead Basecamp Dome Tent", "Trailhead", "outdoor", "tents", 249.0, ("green",)),
+        make_product("ELE-1", "Sonora Quiet Noise Cancelling Headphones", "Sonora", "electronics",
+                     "noise cancelling headphones", 199.0, ("black",)),
+        make_product("ELE-2", "Sonora Studio Wired Headphones", "Sonora", "electronics", "wired headphones", 49.0),
+        make_product("TOY-1", "Puzzlecraft Mountain Lake Jigsaw", "Puzzlecraft", "toys", "jigsaw puzzles", 19.99),
+        make_product("SPO-1", "Hydroflow Insulated Bottle", "Hydroflow", "sports", "water bottles", 24.0, ("blue",)),
+        make_product("KIT-1", "Ember Cast Iron Skillet", "Ember", "kitchen", "skillets", 39.0),
+    ])
+
+
+@pytest.fixture(scope="module")
+def extractor() -> SlotExtractor:
+    return SlotExtractor(small_catalog())
+
+
+# -- budgets ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("running shoes under $80", None, 80.0),
+    ("something below 80 dollars", None, 80.0),
+    ("up to $49.50", None, 49.5),
+    ("between 50 and 100", 50.0, 100.0),
+    ("$40-$60", 40.0, 60.0),
+    ("20 to 40 dollars", 20.0, 40.0),
+    ("around $100", 80.0, 120.0),
+    ("over 30", 30.0, None),
+])
+def test_budget_phrases(extractor: SlotExtractor, text: str, low: float | None, high: float | None) -> None:
+    update = extractor.extract(text)
+    assert (update.min_price, update.max_price) == (low, high)
+    assert ("min_price" in update.mentioned) is (low is not None)
+    assert ("max_price" in update.mentioned) is (high is not None)
+
+
+def test_cheaper_sets_flag_not_a_price(extractor: SlotExtractor) -> None:
+    update = extractor.extract("cheaper")
+    assert update.cheaper is True
+    assert update.max_price is None and update.min_price is None
+    assert not update.is_empty()
+
+
+def test_any_price_clears_the_budget(extractor: SlotExtractor) -> None:
+    update = extractor.extract("any price is fine")
+    assert update.clear_budget is True
+    assert update.max_price is None and update.min_price is None
+
+
+@pytest.mark.parametrize(("text", "budget"), [
+    ("4 person tent", None), ("1000 piece puzzle", None), ("32 oz bottle", None), ("10 mm drop", None),
+    ("a tent for over 4 people", None), ("under 80 dollars for 2 people", 80.0),
+])
+def test_numbers_with_units_are_not_money(extractor: SlotExtractor, text: str, budget: float | None) -> None:
+    update = extractor.extract(text)
+    assert update.min_price is None
+    assert update.max_price == budget
+
+
+@pytest.mark.parametrize("text", [
+    "a puzzle under 1000 pieces", "a water bottle under 32 oz", "shoes under 10 mm drop", "toys for 10-12 years",
+])
+def test_units_after_a_budget_word_are_not_money(extractor: SlotExtractor, text: str) -> None:
+    update = extractor.extract(text)
+    assert update.min_price is None and update.max_price is None, (update.min_price, update.max_price)
+
+
+def test_thousands_separator_in_a_budget(extractor: SlotExtractor) -> None:
+    assert extractor.extract("a monitor under $1,000").max_price == 1000.0
+
+
+# -- colors, sizes, brands, categories ------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "color"), [
+    ("in blue", "blue"), ("something in grey", "gray"), ("dark blue please", "navy"), ("a RED one", "red"),
+])
+def test_colors_and_synonyms(extractor: SlotExtractor, text: str, color: str) -> None:
+    update = extractor.extract(text)
+    assert update.color == color
+    assert "color" in update.mentioned
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("size 9", "9"), ("size 9.5", "9.5"), ("size M", "M"), ("size: xl", "XL"), ("in a medium", "M"),
+    ("do you have it in XL", "XL"), ("an extra large", "XL"), ("size small", "S"),
+])
+def test_sizes(extractor: SlotExtractor, text: str, size: str) -> None:
+    update = extractor.extract(text)
+    assert update.size == size
+    assert "size" in update.mentioned
+
+
+def test_bare_unambiguous_letter_size(extractor: SlotExtractor) -> None:
+    assert extractor.extract("XL please").size == "XL"
+
+
+def test_sizes_are_not_read_from_object_sizes(extractor: SlotExtractor) -> None:
+    assert extractor.extract("a large tent").size is None
+    assert extractor.extract("a small backpack").size is None
+
+
+def test_brand_is_matched_case_insensitively_and_returned_as_in_catalog(extractor: SlotExtractor) -> None:
+    update = extractor.extract("anything from stride?")
+    assert update.brand == "Stride"
+    assert "brand" in update.mentioned
+
+
+def test_no_slots_in_plain_chat(extractor: SlotExtractor) -> None:
+    update = extractor.extract("hello, how are you")
+    assert update.is_empty()
+    assert update.category is None and update.brand is None and update.color is None
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("something for camping", "outdoor"),
+    ("a gift for my dad who likes cooking", "kitchen"),
+    ("new sneakers", "shoes"),
+    ("gadgets for my desk", "electronics"),
+])
+def test_category_words(extractor: SlotExtractor, text: str, category: str) -> None:
+    update = extractor.extract(text)
+    assert update.category == category
+    assert not update.product_types
+
+
+def test_category_words_of_categories_the_store_lacks_are_ignored(extractor: SlotExtractor) -> None:
+    assert extractor.extract("a new dog leash").category is None  # no pets category in this store
+
+
+# -- product types --------------------------------------------------------------------------------
+
+def test_full_subcategory_name_beats_shorter_names(extractor: SlotExtractor) -> None:
+    update = extractor.extract("trail running shoes for muddy paths")
+    assert update.product_types == ("trail running shoes",)
+    assert update.product_label == "trail running shoes"
+    assert update.category == "shoes"
+
+
+def test_shorter_full_name_matches_only_itself(extractor: SlotExtractor) -> None:
+    update = extractor.extract("running shoes")
+    assert update.product_types == ("running shoes",)
+
+
+def test_head_noun_matches_every_subcategory_ending_in_it(extractor: SlotExtractor) -> None:
+    update = extractor.extract("headphones for the office")
+    assert update.product_types == ("noise cancelling headphones", "wired headphones")
+    assert update.product_label == "headphones"
+    assert update.category == "electronics"
+    jackets = extractor.extract("jackets")
+    assert jackets.product_types == ("rain jackets", "winter jackets")
+
+
+def test_singular_names_match_plural_subcategories(extractor: SlotExtractor) -> None:
+    update = extractor.extract("a tent")
+    assert update.product_types == ("tents",)
+    assert update.category == "outdoor"
+
+
+def test_category_name_head_noun_gives_no_product_types(extractor: SlotExtractor) -> None:
+    update = extractor.extract("shoes")
+    assert update.category == "shoes"
+    assert update.product_types is None
+    assert "product_types" not in update.mentioned
+
+
+def test_product_type_and_constraints_together(extractor: SlotExtractor) -> None:
+    update = extractor.extract("Stride running shoes in blue, size 9, under $80")
+    assert (update.product_types, update.brand, update.color, update.size, update.max_price) == (
+        ("running shoes",), "Stride", "blue", "9", 80.0)
+
+
+def test_subcategory_shared_across_categories_has_no_single_category() -> None:
+    catalog = Catalog([
+        make_product("A", "Alpha Rain Shell", "Alpha", "apparel", "rain jackets", 80.0),
+        make_product("B", "Beta Trail Shell", "Beta", "outdoor", "rain jacket", 90.0),
+    ])
+    update = SlotExtractor(catalog).extract("a rain jacket")
+    assert set(update.product_types or ()) == {"rain jackets", "rain jacket"}
+    assert update.category is None  # filtering on one category would hide the other's jackets
+
+
+# -- refinement or new request ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "in blue", "cheaper", "size 9 instead", "what about under $50", "any in stride?", "do you have it in grey",
+])
+def test_refinements(extractor: SlotExtractor, text: str) -> None:
+    assert extractor.is_refinement(text, extractor.extract(text)) is True
+
+
+@pytest.mark.parametrize("text", [
+    "a gift for my dad who likes cooking", "headphones", "something waterproof for hiking trips",
+])
+def test_new_requests_are_not_refinements(extractor: SlotExtractor, text: str) -> None:
+    assert extractor.is_refinement(text, extractor.extract(text)) is False

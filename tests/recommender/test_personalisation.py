@@ -1,0 +1,28 @@
+"""Two demo shoppers with different histories get different rankings for the same request."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.session import SessionState
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+def test_same_request_different_shoppers_different_rankings(assistant, catalog) -> None:
+    maya = assistant.respond(SessionState(customer_id="C001"), "gift ideas under $60")  # runner, hiker
+    daniel = assistant.respond(SessionState(customer_id="C002"), "gift ideas under $60")  # cook, home
+    assert maya.product_ids != daniel.product_ids
+    assert all(p.price <= 60 for p in maya.products + daniel.products)
+    maya_cats = {catalog.require(p).category for p in maya.product_ids}
+    daniel_cats = {catalog.require(p).category for p in daniel.product_ids}
+    assert maya_cats & {"sports", "outdoor", "shoes"}
+    assert daniel_cats & {"kitchen", "home"}
+
+
+def test_returning_shopper_gets_reasons_from_history(assistant) -> None:
+    reply = assistant.respond(SessionState(customer_id="C001"), "running shoes under $80")
+    reasons = [p.reason for p in reply.products]
+    assert any("you bought" in r for r in reasons), reasons
+    guest = assistant.respond(SessionState(), "running shoes under $80")
+    assert all("no history yet" in p.reason for p in guest.products)
