@@ -24,7 +24,7 @@ POLICY_TERMS = (
     "discounts", "coupon", "promo", "code", "sale", "cancel", "cancellation", "restocking", "fee", "fees",
     "price-match", "points", "rewards", "klarna", "off",
 )
-_REFUSAL = re.compile(
+REFUSAL = re.compile(
     r"\b(as an ai|language model|i'?m (not able|unable)|i can(no|')t|i am unable|sorry|unfortunately|not equipped|"
     r"i don'?t have (access|the ability)|my (primary )?function|trained by|hugging ?face|smollm)\b",
     re.I,
@@ -119,7 +119,7 @@ class GroundingVerifier:
         problems: list[str] = []
         if not text.strip():
             problems.append("empty text")
-        if _REFUSAL.search(text):
+        if REFUSAL.search(text):
             problems.append("reads like a refusal or talks about the model")
         numbers, money = evidence.numbers(), evidence.money()
         for word in text.split():

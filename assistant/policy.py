@@ -47,23 +47,39 @@ def can_change_address(order: Order) -> Eligibility:
                        "before it ships.", "orders-change-address")
 
 
+def return_window(category: str, exchange: bool = False) -> int:
+    if exchange:
+        return EXCHANGE_WINDOW_DAYS
+    return ELECTRONICS_RETURN_WINDOW_DAYS if category == "electronics" else RETURN_WINDOW_DAYS
+
+
+def _windows(days: set[int], action: str) -> str:
+    return " / ".join(f"{d}-day" for d in sorted(days)) + f" {action} window"
+
+
 def can_return(order: Order, categories: dict[str, str], now: datetime, exchange: bool = False) -> Eligibility:
-    """Return (or exchange) eligibility of a delivered order, item categories by product id."""
-    action = "exchange" if exchange else "return"
+    """Return (or exchange) eligibility of a delivered order, item by item (categories by product id):
+    electronics have a shorter return window than the rest of an order they share."""
+    action, done = ("exchange", "exchanged") if exchange else ("return", "returned")
     item_categories = {categories.get(i.product_id, "") for i in order.items}
     electronics = "electronics" in item_categories and not exchange
     faq_id = "exchanges-size-color" if exchange else ("returns-electronics" if electronics else "returns-window")
     if order.status is not OrderStatus.DELIVERED or order.delivered_at is None:
-        done = "exchanged" if exchange else "returned"
         return Eligibility(False, f"Order {order.id} is {order.status.value}; only delivered orders can be "
                            f"{done}.", faq_id)
     days = (now - order.delivered_at).days
-    window = ELECTRONICS_RETURN_WINDOW_DAYS if electronics else (
-        EXCHANGE_WINDOW_DAYS if exchange else RETURN_WINDOW_DAYS)
-    if days > window:
-        return Eligibility(False, f"Order {order.id} was delivered {days} days ago, past the {window}-day "
-                           f"{action} window.", faq_id)
-    reason = f"Order {order.id} was delivered {days} days ago, within the {window}-day {action} window."
+    window_of = {i.title: return_window(categories.get(i.product_id, ""), exchange) for i in order.items}
+    still_open = [t for t, w in window_of.items() if days <= w]
+    closed = [t for t, w in window_of.items() if days > w]
+    delivered = f"Order {order.id} was delivered {days} days ago"
+    if not still_open:
+        return Eligibility(False, f"{delivered}, past the {_windows(set(window_of.values()), action)}.", faq_id)
+    if closed:
+        reason = (f"{delivered}: {', '.join(still_open)} can still be {done} (within the "
+                  f"{_windows({window_of[t] for t in still_open}, action)}), but {', '.join(closed)} "
+                  f"cannot (past the {_windows({window_of[t] for t in closed}, action)}).")
+    else:
+        reason = f"{delivered}, within the {_windows(set(window_of.values()), action)}."
     if not exchange and item_categories & NON_RETURNABLE_CATEGORIES:
         return Eligibility(True, reason + " Beauty and personal-care items can only be returned unopened, "
                            "for hygiene reasons.", "returns-beauty")

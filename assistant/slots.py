@@ -50,7 +50,7 @@ _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable)\b
 _NO_BUDGET = re.compile(r"\b(any price|no budget|price doesn'?t matter|forget the budget)\b", re.I)
 _SIZE = re.compile(r"\bsize\s*(?:is\s*|of\s*|:\s*)?(xxs|xs|s|m|l|xl|xxl|\d{1,2}(?:\.5)?|small|medium|large|extra large|one size)\b", re.I)
 _SIZE_BARE = re.compile(r"(?<![\w-])(xxs|xs|xl|xxl)(?![\w-])", re.I)
-_SIZE_IN = re.compile(r"\b(?:in|a|an)\s+(extra small|small|medium|large|extra large|xs|xl|xxl)\b(?!\s+(?:size|tent|dog|cat|pot|pan|room|bag|backpack|bowl))", re.I)
+_SIZE_IN = re.compile(r"\b(?:in|a|an)\s+(extra small|small|medium|large|extra large|xs|xl|xxl)\b(?!\s+(?:size|tent|dog|cat|pot|pan|room|bag|backpack|bowl|roast|heat|grind|firmness))", re.I)
 _IN_STOCK = re.compile(r"\b(in stock|available now|ships? (now|today)|can i get (it|them) now)\b", re.I)
 
 

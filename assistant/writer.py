@@ -19,7 +19,7 @@ import yaml
 
 from assistant.answers.draft import Draft
 from assistant.errors import LLMBackendError
-from assistant.grounding import GroundingVerifier
+from assistant.grounding import REFUSAL, GroundingVerifier
 from assistant.llm import ChatMessage, ChatModel
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,12 @@ def on_topic(lead: str, message: str, topic: str) -> bool:
     return bool(_stems(lead) & (_stems(message) | _stems(topic)))
 
 
+FRAMING_STEMS = frozenset(w.rstrip("s") for w in FRAMING_WORDS)
+
+
 def novel_words(lead: str, sources: list[str]) -> set[str]:
     """Content words of the lead found in no source and not mere framing."""
-    known = set().union(*(_stems(s) for s in sources)) | {w.rstrip("s") for w in FRAMING_WORDS}
-    return _stems(lead) - known
+    return _stems(lead) - set().union(*(_stems(s) for s in sources)) - FRAMING_STEMS
 
 
 def _prompt_spec() -> dict:
@@ -96,6 +98,18 @@ class ReplyWriter:
             return
         shown: list[str] = []
         numbers, money = draft.evidence.numbers(), draft.evidence.money()
+        sources = [message, draft.topic, *draft.evidence.texts]
+        known = set().union(*(_stems(t) for t in sources)) | FRAMING_STEMS
+
+        def word_problem(word: str) -> str | None:
+            """Checked before the word is shown: grounding, novelty, and a refusal starting."""
+            problem = self.verifier.check_word(word, draft.evidence, numbers, money)
+            if problem is None and (novel := _stems(word) - known):
+                problem = f"lead adds words found in no record: {', '.join(sorted(novel))}"
+            if problem is None and REFUSAL.search(" ".join([*shown, word])):
+                problem = "reads like a refusal or talks about the model"
+            return problem
+
         problems: list[str] = []
         buffer = ""
         try:
@@ -104,7 +118,7 @@ class ReplyWriter:
                 buffer += piece
                 *complete, buffer = re.split(r"(\s+)", buffer)
                 for word in (w for w in complete if w.strip()):
-                    problem = self.verifier.check_word(word, draft.evidence, numbers, money)
+                    problem = word_problem(word)
                     if problem:
                         problems.append(problem)
                         break
@@ -124,7 +138,7 @@ class ReplyWriter:
             problems += list(self.verifier.verify(text, draft.evidence).problems)
             if not on_topic(text, message, draft.topic):
                 problems.append("lead does not mention the request or the answer")
-            novel = novel_words(text, [message, draft.topic, *draft.evidence.texts])
+            novel = novel_words(text, sources)
             if novel:
                 problems.append(f"lead adds words found in no record: {', '.join(sorted(novel))}")
         if problems:

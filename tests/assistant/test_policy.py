@@ -198,3 +198,20 @@ def test_return_shipping_fee_matches_the_faq(faq: dict[str, FaqEntry]) -> None:
     assert fee in faq["returns-shipping-cost"].body
     fees = {m for e in faq.values() for m in re.findall(r"\$(\d+\.\d\d) is deducted", e.body)}
     assert fees == {"6.95"}
+
+
+def test_mixed_order_is_judged_item_by_item() -> None:
+    mixed = order(OrderStatus.DELIVERED, "APP-1", "ELE-1", delivered_days_ago=20)
+    verdict = policy.can_return(mixed, CATEGORIES, NOW)
+    titles = {i.product_id: i.title for i in mixed.items}
+    assert verdict.allowed
+    assert f"{titles['APP-1']} can still be returned (within the 30-day return window)" in verdict.reason
+    assert f"but {titles['ELE-1']} cannot (past the 15-day return window)" in verdict.reason
+    assert verdict.faq_id == "returns-electronics"
+
+
+def test_mixed_order_past_every_window_is_refused() -> None:
+    verdict = policy.can_return(order(OrderStatus.DELIVERED, "APP-1", "ELE-1", delivered_days_ago=40),
+                                CATEGORIES, NOW)
+    assert not verdict.allowed
+    assert "past the 15-day / 30-day return window" in verdict.reason

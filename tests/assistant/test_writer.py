@@ -98,7 +98,7 @@ def test_grounded_number_in_a_lead_is_allowed() -> None:
 # -- ungrounded leads fall back --------------------------------------------------------------------
 
 @pytest.mark.parametrize(("reply", "bad_word", "problem"), [
-    ("Great news, these are only $5 today.", "$5", "number 5 is not in the selected records"),
+    ("Here are rain jackets at $5 today.", "$5", "number 5 is not in the selected records"),
     ("Here are rain jackets from Stride too.", "Stride", "brand Stride is not among the selected products"),
     ("Here are rain jackets with free returns.", "free", "policy term 'free' is not supported by a cited policy"),
     ("Here are three rain jackets.", "three", "number 3 is not in the selected records"),
@@ -113,15 +113,14 @@ def test_ungrounded_word_falls_back_and_is_never_streamed(reply: str, bad_word: 
 
 
 def test_five_dollar_example_streams_only_the_words_before_the_price() -> None:
-    writer, _ = writer_for("Great news, these are only $5 today.")
+    writer, _ = writer_for("Here are rain jackets at $5 today.")
     partials, lead = run(writer, jackets_draft())
-    assert partials == ["Great", "Great news,", "Great news, these", "Great news, these are",
-                        "Great news, these are only"]
+    assert partials == ["Here", "Here are", "Here are rain", "Here are rain jackets", "Here are rain jackets at"]
     assert not lead.from_llm and lead.text == FALLBACK
 
 
 def test_invented_price_is_rejected_when_a_product_has_a_rating() -> None:
-    writer, _ = writer_for("Great news, these are only $5 today.")
+    writer, _ = writer_for("Here are rain jackets at $5 today.")
     partials, lead = run(writer, jackets_draft(("APP-1", "APP-4")))
     assert not any("$5" in p for p in partials)
     assert not lead.from_llm
@@ -129,14 +128,16 @@ def test_invented_price_is_rejected_when_a_product_has_a_rating() -> None:
 
 def test_refusal_falls_back() -> None:
     writer, _ = writer_for("As an AI I cannot pick rain jackets.")
-    _, lead = run(writer, jackets_draft())
+    partials, lead = run(writer, jackets_draft())
+    assert not any("AI" in p for p in partials)
     assert lead.text == FALLBACK and not lead.from_llm
     assert "reads like a refusal or talks about the model" in lead.problems
 
 
-def test_lead_with_novel_words_is_rejected() -> None:
+def test_lead_with_novel_words_is_rejected_before_they_stream() -> None:
     writer, _ = writer_for("Here are some rain jackets that help you sleep.")
-    _, lead = run(writer, jackets_draft())
+    partials, lead = run(writer, jackets_draft())
+    assert not any("sleep" in p for p in partials)
     assert lead.text == FALLBACK and not lead.from_llm
     assert lead.problems == ["lead adds words found in no record: sleep"]
 
