@@ -60,22 +60,24 @@ def _time(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _conversation(assistant, customer: str | None) -> tuple[list[float], list[float]]:
+def _conversation(assistant, customer: str | None) -> tuple[list[float], list[float], list]:
     """Run the fixed messages as one conversation; time to first text and to the full reply."""
-    from assistant.reply import PartialText
+    from assistant.reply import PartialText, Reply
     from assistant.session import SessionState
 
     state = SessionState(customer_id=customer)
-    first, full = [], []
+    first, full, replies = [], [], []
     for message in MESSAGES:
         start = time.perf_counter()
         t_first = None
         for event in assistant.stream(state, message):
             if t_first is None and isinstance(event, PartialText):
                 t_first = time.perf_counter() - start
+            if isinstance(event, Reply):
+                replies.append(event)
         full.append(time.perf_counter() - start)
         first.append(t_first if t_first is not None else full[-1])
-    return first, full
+    return first, full, replies
 
 
 def run(rounds: int) -> dict:
@@ -95,6 +97,7 @@ def run(rounds: int) -> dict:
         "intent", "retrieval_filtered", "retrieval_unfiltered", "ranking_history", "ranking_cold",
         "llm_lead_first_token", "reply_first_text", "reply_full", "reply_full_no_llm")}
     flt = ProductFilter(category="shoes", max_price=80.0, in_stock_only=True)
+    leads = {"llm_used": 0, "rejected": 0}  # LLM leads shown vs. replaced by the verifier
     for _ in range(rounds):
         for message in MESSAGES:
             stages["intent"].append(_time(lambda m=message: services.intent_classifier.predict(m)))
@@ -110,9 +113,11 @@ def run(rounds: int) -> dict:
             for _item in assistant.writer.lead(draft, message):
                 stages["llm_lead_first_token"].append(time.perf_counter() - start)
                 break
-        first, full = _conversation(assistant, "C001")
+        first, full, replies = _conversation(assistant, "C001")
         stages["reply_first_text"] += first
         stages["reply_full"] += full
+        leads["llm_used"] += sum(1 for r in replies if not r.used_fallback and not r.problems)
+        leads["rejected"] += sum(1 for r in replies if r.problems)
         llm, assistant.writer.llm = assistant.writer.llm, None  # baseline: deterministic leads only
         try:
             stages["reply_full_no_llm"] += _conversation(assistant, "C001")[1]
@@ -127,6 +132,7 @@ def run(rounds: int) -> dict:
         "benchmark": "latency",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "llm": services.llm.name},
         "messages": len(MESSAGES), "rounds": rounds, "stages": summary,
+        "llm_leads": {**leads, "acceptance": round(leads["llm_used"] / max(1, leads["llm_used"] + leads["rejected"]), 3)},
         "ratios_p50": {
             "retrieval_filtered_vs_unfiltered": ratio("retrieval_filtered", "retrieval_unfiltered"),
             "ranking_history_vs_cold_start": ratio("ranking_history", "ranking_cold"),
