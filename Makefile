@@ -48,6 +48,7 @@ test: lint
 
 bench: demo
 	$(PY) bench/latency.py
+	$(PY) bench/recsys_industrial.py
 
 clean:
 	rm -rf .aisle

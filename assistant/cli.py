@@ -128,6 +128,61 @@ def serve(
     launch_app(build_app(services), host or s.host, port or s.port)
 
 
+scorer_app = typer.Typer(help="The fine-tuned interest scorer.", no_args_is_help=True)
+app.add_typer(scorer_app, name="scorer")
+
+
+@scorer_app.command("train")
+def scorer_train(data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None) -> None:
+    """Fine-tune the interest scorer on the store's interaction log; replaces the old one when done."""
+    services = _services(data_dir)
+    try:
+        out = services.train_scorer()
+    except (AisleError, KnowledgeError) as exc:
+        _fail(exc)
+    from recommender.cross_encoder import CrossEncoderScorer
+
+    card = CrossEncoderScorer(out).card
+    typer.echo(f"scorer saved to {out}: {card.get('pairs')} pairs, {card.get('train_seconds')} s "
+               f"({card.get('data')})")
+
+
+recommender_app = typer.Typer(help="Evaluate the recommender on next-item data.", no_args_is_help=True)
+app.add_typer(recommender_app, name="recommender")
+
+
+@recommender_app.command("evaluate")
+def recommender_evaluate(
+    items: Annotated[Path, typer.Option(help="items JSONL/CSV: id, title, description, brand, category")],
+    train: Annotated[Path, typer.Option(help="next-item cases to fit on: user_id, history, target")],
+    test: Annotated[Path, typer.Option(help="next-item cases to score")],
+    limit: Annotated[int | None, typer.Option(help="score only the first N test cases")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """HR@5/10 and NDCG@5/10 over full-catalogue ranking, for the pipeline and its baselines."""
+    from knowledge.embed import SentenceTransformerEmbedder
+    from recommender.cases import load_cases, load_items
+    from recommender.evaluate import evaluate
+
+    settings = Settings()
+    try:
+        catalogue = load_items(items)
+        train_cases, test_cases = load_cases(train, catalogue), load_cases(test, catalogue)
+    except KnowledgeError as exc:
+        _fail(exc)
+    embedder = SentenceTransformerEmbedder(settings.embedder.model or None, settings.embedder.device)
+    report = evaluate(catalogue, train_cases, test_cases, embedder, limit=limit, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    typer.echo(f"{report.items} items, {report.train_cases} train cases, {report.test_cases} test cases; "
+               f"fit {report.fit_seconds}s, item embedding {report.embed_seconds}s")
+    typer.echo(f"{'method':<24}{'HR@5':>8}{'NDCG@5':>8}{'HR@10':>8}{'NDCG@10':>9}{'ms/case':>9}")
+    for name, m in report.methods.items():
+        typer.echo(f"{name:<24}{m['HR@5']:>8.4f}{m['NDCG@5']:>8.4f}{m['HR@10']:>8.4f}{m['NDCG@10']:>9.4f}"
+                   f"{report.per_case_ms[name]:>9.2f}")
+
+
 def main() -> None:
     app()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -22,7 +22,7 @@ class ChatModel(Protocol):
     name: str
 
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
-               stop: Sequence[str] = ()) -> Iterator[str]: ...
+               stop: Sequence[str] = ()) -> Generator[str, None, None]: ...
 
     def complete(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
                  stop: Sequence[str] = ()) -> str: ...
@@ -38,7 +38,7 @@ class FakeChatModel:
         self.prompts: list[list[ChatMessage]] = []
 
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = ()) -> Generator[str, None, None]:
         self.prompts.append(list(messages))
         text = self.replies.pop(0) if self.replies else ""
         for word in text.split(" "):

@@ -116,6 +116,29 @@ class Services:
 
         return IntentClassifier(self.embedder)
 
+    @property
+    def scorer_dir(self) -> Path:
+        return self.settings.data_dir / "scorer"
+
+    def has_trained_scorer(self) -> bool:
+        from recommender.cross_encoder import CARD_FILE
+
+        return (self.scorer_dir / CARD_FILE).is_file()
+
+    def train_scorer(self, progress: bool = True, max_cases: int = 700) -> Path:
+        """Fine-tune the interest scorer on this store's interaction log (a few minutes on CPU)."""
+        from knowledge.bundled import minilm_dir
+        from knowledge.retrieval import PRODUCTS
+        from recommender.store_scorer import train_store_scorer
+
+        vectors = self.index.vectors(PRODUCTS, [p.id for p in self.catalog])
+        out = train_store_scorer(self.catalog, self.db.events_by_customer(), vectors, self.scorer_dir,
+                                 self.settings.embedder.model or minilm_dir(), max_cases=max_cases,
+                                 progress=progress)
+        for name in ("ranker", "assistant"):
+            self.__dict__.pop(name, None)
+        return out
+
     @cached_property
     def ranker(self):
         from knowledge.retrieval import PRODUCTS
@@ -123,7 +146,13 @@ class Services:
         from recommender.scorer import EmbeddingInterestScorer
 
         # product vectors are already in the index: look them up instead of re-embedding
-        return Ranker(EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids)))
+        explainer = EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids))
+        if not self.has_trained_scorer():
+            return Ranker(explainer)
+        from recommender.cross_encoder import CrossEncoderScorer
+        from recommender.store_scorer import CrossEncoderInterestScorer
+
+        return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(self.scorer_dir), explainer))
 
     @cached_property
     def assistant(self):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import resources
 
@@ -113,19 +114,20 @@ class ReplyWriter:
         problems: list[str] = []
         buffer = ""
         try:
-            for piece in self.llm.stream(self.prompt(draft, message), self.max_new_tokens,
-                                         stop=(".", "!", "?", "\n")):
-                buffer += piece
-                *complete, buffer = re.split(r"(\s+)", buffer)
-                for word in (w for w in complete if w.strip()):
-                    problem = word_problem(word)
-                    if problem:
-                        problems.append(problem)
+            stream = self.llm.stream(self.prompt(draft, message), self.max_new_tokens, stop=(".", "!", "?", "\n"))
+            with closing(stream) as pieces:  # leaving early stops the generation
+                for piece in pieces:
+                    buffer += piece
+                    *complete, buffer = re.split(r"(\s+)", buffer)
+                    for word in (w for w in complete if w.strip()):
+                        problem = word_problem(word)
+                        if problem:
+                            problems.append(problem)
+                            break
+                        shown.append(word)
+                        yield " ".join(shown)
+                    if problems or len(shown) > MAX_LEAD_WORDS or (shown and _SENTENCE_END.search(shown[-1])):
                         break
-                    shown.append(word)
-                    yield " ".join(shown)
-                if problems or len(shown) > MAX_LEAD_WORDS or (shown and _SENTENCE_END.search(shown[-1])):
-                    break
         except LLMBackendError as exc:
             log.warning("LLM failed, using the deterministic lead: %s", exc)
             problems.append(f"LLM backend error: {exc}")

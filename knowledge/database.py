@@ -250,6 +250,20 @@ class StoreDatabase:
             for r in rows
         ]
 
+    def events_by_customer(self) -> dict[str, list[Interaction]]:
+        """Every stored event, grouped by customer, oldest first (for training the scorer)."""
+        out: dict[str, list[Interaction]] = {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(interactions.c.customer_id, interactions.c.product_id, interactions.c.event,
+                       interactions.c.ts, interactions.c.session_id)
+                .order_by(interactions.c.customer_id, interactions.c.ts)
+            ).all()
+        for r in rows:
+            out.setdefault(r[0], []).append(
+                Interaction(customer_id=r[0], product_id=r[1], event=EventType(r[2]), ts=r[3], session_id=r[4]))
+        return out
+
     def event_counts(self) -> Counter[str]:
         """Per-product event counts weighted by intent strength (purchase > cart > click > view)."""
         weights = {"view": 1.0, "click": 2.0, "add_to_cart": 4.0, "purchase": 8.0}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 import httpx
 
@@ -26,7 +26,7 @@ class OpenAICompatibleChatModel:
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = ()) -> Generator[str, None, None]:
         body = {
             "model": self.settings.model or "default",
             "messages": [{"role": m.role, "content": m.content} for m in messages],

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,18 @@ class _StopOnText:
         text = self.tokenizer.decode(input_ids[0, self.prompt_length :], skip_special_tokens=True)
         done = any(stop in text for stop in self.stops)
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+class _Cancelled:
+    """Stop generating once the reader has gone away."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
 
 
 class TransformersChatModel:
@@ -152,12 +164,13 @@ class TransformersChatModel:
         return inputs.to(self._model.device)
 
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = ()) -> Generator[str, None, None]:
         from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         inputs = self._inputs(messages)
+        cancelled = threading.Event()
         criteria = StoppingCriteriaList(
-            [_StopOnText(self._tokenizer, inputs["input_ids"].shape[1], stop)] if stop else []
+            [_Cancelled(cancelled)] + ([_StopOnText(self._tokenizer, inputs["input_ids"].shape[1], stop)] if stop else [])
         )
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
@@ -179,8 +192,14 @@ class TransformersChatModel:
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        yield from (piece for piece in streamer if piece)
-        thread.join()
+        try:
+            yield from (piece for piece in streamer if piece)
+        finally:
+            # The caller may stop reading early (the verifier rejected a word): stop generating at
+            # the next token, so no thread is left running inside torch (it frees the model, and a
+            # generation alive at interpreter exit aborts the process).
+            cancelled.set()
+            thread.join()
         if errors:
             raise errors[0]
 

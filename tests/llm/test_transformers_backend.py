@@ -62,3 +62,13 @@ def test_missing_model_path_is_a_clear_error(settings, tmp_path) -> None:
                                   settings.models_dir)
     with pytest.raises(ModelLoadError, match="cannot load LLM"):
         model.load()
+
+
+def test_closing_the_stream_early_stops_the_generation_thread(llm) -> None:
+    import threading
+
+    before = threading.active_count()
+    pieces = llm.stream(PROMPT, max_new_tokens=200)
+    assert next(pieces)
+    pieces.close()  # what the writer does when the verifier rejects a word
+    assert threading.active_count() == before

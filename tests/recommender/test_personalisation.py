@@ -26,3 +26,20 @@ def test_returning_shopper_gets_reasons_from_history(assistant) -> None:
     assert any("you bought" in r for r in reasons), reasons
     guest = assistant.respond(SessionState(), "running shoes under $80")
     assert all("no history yet" in p.reason for p in guest.products)
+
+
+def test_a_trained_scorer_is_picked_up_by_the_ranker(settings, services) -> None:
+    """`aisle scorer train` on a copy of the demo store: the ranker then scores interest with the
+    fine-tuned cross-encoder and still explains each item from the shopper's history."""
+    from assistant.services import Services
+    from recommender.store_scorer import CrossEncoderInterestScorer
+
+    assert services.is_built()
+    copy = Services(settings)
+    copy.settings = settings.model_copy(update={"data_dir": settings.data_dir / "scorer-test"})
+    copy.__dict__.update(db=services.db, index=services.index, embedder=services.embedder)
+    copy.train_scorer(progress=False, max_cases=40)
+    assert isinstance(copy.ranker.scorer, CrossEncoderInterestScorer)
+    reply = copy.assistant.respond(SessionState(customer_id="C001"), "running shoes under $80")
+    assert reply.products and all(p.price <= 80 for p in reply.products)
+    assert all(0.0 <= p.score <= 2.0 for p in reply.products)

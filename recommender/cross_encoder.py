@@ -1,0 +1,133 @@
+"""The interest scorer: a cross-encoder over (the shopper's recent items, a candidate item),
+fine-tuned from the bundled MiniLM with sentence-transformers' ``CrossEncoderTrainer``.
+
+Training pairs are (history text, next item) positives and hard negatives drawn from the
+candidate generator's own top results, so the model learns what the recall stage cannot tell
+apart. The model is written to a temporary folder and renamed into place only when complete,
+so an interrupted training never leaves a half-written scorer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_HISTORY_ITEMS = 5
+CARD_FILE = "aisle_scorer.json"
+
+
+def history_text(titles: Sequence[str], max_items: int = MAX_HISTORY_ITEMS) -> str:
+    """The shopper's most recent item titles, oldest first, newest last."""
+    return " | ".join(t.strip()[:120] for t in list(titles)[-max_items:])
+
+
+def build_pairs(
+    cases: Sequence[tuple[Sequence[str], str]],
+    text: Callable[[str], str],
+    title: Callable[[str], str],
+    negatives: Callable[[Sequence[str]], Sequence[str]],
+    per_positive: int = 3,
+    seed: int = 7,
+) -> tuple[list[str], list[str], list[float]]:
+    """(history text, candidate text, label) rows: each target with ``per_positive`` hard negatives."""
+    rng = random.Random(seed)
+    left: list[str] = []
+    right: list[str] = []
+    labels: list[float] = []
+    for history, target in cases:
+        context = history_text([title(h) for h in history])
+        pool = [c for c in negatives(history) if c != target and c not in history]
+        for item, label in [(target, 1.0)] + [(n, 0.0) for n in rng.sample(pool, min(per_positive, len(pool)))]:
+            left.append(context)
+            right.append(text(item))
+            labels.append(label)
+    return left, right, labels
+
+
+def train_cross_encoder(
+    base_model: str | Path,
+    pairs: tuple[list[str], list[str], list[float]],
+    out_dir: Path,
+    card: dict[str, Any],
+    epochs: int = 1,
+    batch_size: int = 32,
+    learning_rate: float = 5e-5,
+    max_length: int = 128,
+    progress: bool = True,
+) -> Path:
+    """Fine-tune ``base_model`` on ``pairs`` and save it with a model card at ``out_dir``."""
+    from datasets import Dataset
+    from sentence_transformers import CrossEncoder
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    left, right, labels = pairs
+    model = CrossEncoder(str(base_model), num_labels=1, max_length=max_length, local_files_only=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".train-", dir=out_dir.parent))
+    try:
+        args = CrossEncoderTrainingArguments(
+            output_dir=str(work / "checkpoints"), num_train_epochs=epochs, per_device_train_batch_size=batch_size,
+            learning_rate=learning_rate, warmup_steps=0.1, save_strategy="no", logging_strategy="no",
+            report_to="none", use_cpu=True, dataloader_num_workers=0, disable_tqdm=not progress, seed=7,
+        )
+        dataset = Dataset.from_dict({"history": left, "item": right, "label": labels})
+        started = time.perf_counter()
+        CrossEncoderTrainer(model=model, args=args, train_dataset=dataset,
+                            loss=BinaryCrossEntropyLoss(model)).train()
+        final = work / "model"
+        model.save_pretrained(str(final))
+        card = {**card, "base_model": str(base_model), "pairs": len(labels), "positives": int(sum(labels)),
+                "epochs": epochs, "max_length": max_length, "train_seconds": round(time.perf_counter() - started, 1),
+                "trained_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        (final / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(final, out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out_dir
+
+
+class CrossEncoderScorer:
+    """Scores (history text, item text) pairs in batches; the model loads on first use."""
+
+    def __init__(self, model_path: str | Path, batch_size: int = 64, device: str = "cpu"):
+        self.model_path = str(model_path)
+        self.batch_size = batch_size
+        self.device = device
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def card(self) -> dict[str, Any]:
+        path = Path(self.model_path) / CARD_FILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import CrossEncoder
+
+                self._model = CrossEncoder(self.model_path, num_labels=1, device=self.device, local_files_only=True)
+        return self._model
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Probability-like scores in [0, 1], one per pair."""
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        # a one-label CrossEncoder applies a sigmoid by default
+        scores = self._load().predict(list(pairs), batch_size=self.batch_size, show_progress_bar=False,
+                                      convert_to_numpy=True)
+        return np.asarray(scores, dtype=np.float32).reshape(-1)

@@ -1,0 +1,76 @@
+"""The store's own interest scorer: training cases from its interaction log, and the scorer the
+ranker uses once a fine-tuned cross-encoder exists (the embedding scorer otherwise)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.catalog import Catalog
+from knowledge.schemas import Interaction
+from recommender.candidates import EmbeddingNeighbours
+from recommender.cross_encoder import CrossEncoderScorer, build_pairs, history_text, train_cross_encoder
+from recommender.history import EVENT_RANK
+from recommender.scorer import EmbeddingInterestScorer, InterestScores
+from recommender.types import Candidate, HistoryItem
+
+MIN_EVENT = "click"  # views alone are too weak a signal to learn "what comes next" from
+
+
+def item_text(title: str, text: str) -> str:
+    return f"{title}. {text}"[:300]
+
+
+def next_item_cases(events_by_customer: Mapping[str, Sequence[Interaction]], max_history: int = 10
+                    ) -> list[tuple[list[str], str]]:
+    """(history, next item) cases from each customer's chronological clicks, carts and purchases."""
+    cases = []
+    for events in events_by_customer.values():
+        seq: list[str] = []
+        for event in sorted(events, key=lambda e: e.ts):
+            if EVENT_RANK[event.event.value] < EVENT_RANK[MIN_EVENT] or (seq and seq[-1] == event.product_id):
+                continue
+            if seq and event.product_id not in seq:
+                cases.append((seq[-max_history:], event.product_id))
+            if event.product_id not in seq:
+                seq.append(event.product_id)
+    return cases
+
+
+def train_store_scorer(catalog: Catalog, events_by_customer: Mapping[str, Sequence[Interaction]],
+                       vectors: Mapping[str, np.ndarray], out_dir: Path, base_model: str | Path,
+                       max_cases: int = 700, progress: bool = True) -> Path:
+    """Fine-tune the cross-encoder on the store's own next-item cases, hard negatives being the
+    catalog items whose embeddings are closest to the shopper's history."""
+    cases = next_item_cases(events_by_customer)
+    random.Random(11).shuffle(cases)
+    cases = cases[:max_cases]
+    ids = [p.id for p in catalog if p.id in vectors]
+    neighbours = EmbeddingNeighbours(ids, np.stack([vectors[i] for i in ids]))
+    title = {p.id: p.title for p in catalog}
+    text = {p.id: item_text(p.title, f"{p.subcategory} by {p.brand}. {p.description}") for p in catalog}
+    pairs = build_pairs(cases, text.__getitem__, title.__getitem__,
+                        lambda h: [i for i, _ in neighbours.candidates(h, 15)], per_positive=3)
+    card = {"data": f"{len(cases)} next-item cases from the store's interaction log "
+                    f"({len(events_by_customer)} customers)", "task": "history x candidate interest"}
+    return train_cross_encoder(base_model, pairs, out_dir, card, max_length=128, progress=progress)
+
+
+class CrossEncoderInterestScorer:
+    """Interest from the fine-tuned cross-encoder; which history item explains a candidate (for the
+    reason shown to the shopper) still comes from embedding similarity."""
+
+    def __init__(self, model: CrossEncoderScorer, explainer: EmbeddingInterestScorer):
+        self.model = model
+        self.explainer = explainer
+
+    def score(self, history: Sequence[HistoryItem], candidates: Sequence[Candidate]) -> InterestScores:
+        explained = self.explainer.score(history, candidates)
+        if not history or not candidates:
+            return explained
+        context = history_text([h.title for h in reversed(history)])  # history is newest first
+        scores = self.model.score_pairs([(context, item_text(c.title, c.text)) for c in candidates])
+        return InterestScores([float(s) for s in scores], explained.evidence, explained.similarity)
