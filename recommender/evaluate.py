@@ -57,14 +57,15 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
 
     start = time.perf_counter()
     train_rows = [(c.user_id, c.history, c.target) for c in train]
-    weights, tuned = tune_weights(ids, vectors, train_rows)
-    ranker = BlendRanker(ids, vectors, weights).fit(train_rows)
+    brands = [items[i].brand for i in ids]
+    weights, tuned = tune_weights(ids, vectors, train_rows, brands=brands)
+    ranker = BlendRanker(ids, vectors, weights, brands=brands).fit(train_rows)
     report.fit_seconds = round(time.perf_counter() - start, 2)
     report.weights, report.tuning_ndcg10 = asdict(weights), round(tuned, 4)
 
-    popular = ranker.rank([], 10, BlendWeights(0, 0, 1, 0))
+    popular = ranker.rank([], 10, BlendWeights(0, 0, 1, 0, 0))
     _run("popularity", lambda h: popular, test, report, progress)
-    _run("co-occurrence", lambda h: ranker.rank(h, 10, BlendWeights(1, 0, 0.01, 0)), test, report, progress)
-    _run("embedding similarity", lambda h: ranker.rank(h, 10, BlendWeights(0, 1, 0, 0)), test, report, progress)
+    _run("co-occurrence", lambda h: ranker.rank(h, 10, BlendWeights(1, 0, 0.01, 0, 0)), test, report, progress)
+    _run("embedding similarity", lambda h: ranker.rank(h, 10, BlendWeights(0, 1, 0, 0, 0)), test, report, progress)
     _run("full pipeline (blend)", lambda h: ranker.rank(h, 10), test, report, progress)
     return report
