@@ -10,7 +10,6 @@ so an interrupted training never leaves a half-written scorer.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from knowledge.files import replace_dir
 
 MAX_HISTORY_ITEMS = 5
 CARD_FILE = "aisle_scorer.json"
@@ -92,9 +93,7 @@ def train_cross_encoder(
                 "epochs": epochs, "max_length": max_length, "train_seconds": round(time.perf_counter() - started, 1),
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds")}
         (final / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(final, out_dir)
+        replace_dir(final, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import threading
@@ -21,6 +20,7 @@ from assistant.config import LLMSettings
 from assistant.errors import ModelLoadError
 from assistant.llm import ChatMessage
 from knowledge.bundled import smollm2_gguf
+from knowledge.files import replace_dir
 
 BUNDLED_CACHE_NAME = "smollm2-135m-instruct-f32"
 
@@ -46,9 +46,7 @@ def convert_bundled_gguf(models_dir: Path) -> Path:
             del config.quantization_config
         config.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        replace_dir(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
