@@ -119,10 +119,10 @@ class Assistant:
                 return self._search(state, text, update)
             return self.products.question(state, text, target, update.color, update.size)
         if intent is Intent.COMPARE:
-            picks = [self.catalog.require(p) for p in state.referenced_products(text)] or [
-                self.catalog.require(p) for p in state.shown_product_ids[:2]]
-            if len(picks) < 2:
-                picks = [self.catalog.require(p) for p in state.shown_product_ids[:2]]
+            ids = state.referenced_products(text)
+            if len(ids) < 2:  # "compare them": the first two shown
+                ids = state.shown_product_ids[:2]
+            picks = [p for p in (self.catalog.get(i) for i in ids) if p is not None]
             if len(picks) < 2:
                 return Draft("compare", "Show me a couple of products first, then I can compare them for you.")
             return self.products.compare(picks[:2])
