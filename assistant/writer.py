@@ -61,9 +61,14 @@ def on_topic(lead: str, message: str, topic: str) -> bool:
 FRAMING_STEMS = frozenset(w.rstrip("s") for w in FRAMING_WORDS)
 
 
+def known_stems(sources: list[str]) -> set[str]:
+    """Word stems a lead may use: those of the sources, and framing."""
+    return set().union(*(_stems(s) for s in sources)) | FRAMING_STEMS
+
+
 def novel_words(lead: str, sources: list[str]) -> set[str]:
     """Content words of the lead found in no source and not mere framing."""
-    return _stems(lead) - set().union(*(_stems(s) for s in sources)) - FRAMING_STEMS
+    return _stems(lead) - known_stems(sources)
 
 
 def _prompt_spec() -> dict:
@@ -99,8 +104,7 @@ class ReplyWriter:
             return
         shown: list[str] = []
         numbers, money = draft.evidence.numbers(), draft.evidence.money()
-        sources = [message, draft.topic, *draft.evidence.texts]
-        known = set().union(*(_stems(t) for t in sources)) | FRAMING_STEMS
+        known = known_stems([message, draft.topic, *draft.evidence.texts])
 
         def word_problem(word: str) -> str | None:
             """Checked before the word is shown: grounding, novelty, and a refusal starting."""
@@ -140,7 +144,7 @@ class ReplyWriter:
             problems += list(self.verifier.verify(text, draft.evidence).problems)
             if not on_topic(text, message, draft.topic):
                 problems.append("lead does not mention the request or the answer")
-            novel = novel_words(text, sources)
+            novel = _stems(text) - known  # the last word was never checked on its own
             if novel:
                 problems.append(f"lead adds words found in no record: {', '.join(sorted(novel))}")
         if problems:

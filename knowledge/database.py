@@ -235,33 +235,25 @@ class StoreDatabase:
             after = conn.execute(select(func.count()).select_from(interactions)).scalar_one()
         return int(after - before)
 
-    def history(self, customer_id: str, limit: int = 50) -> list[Interaction]:
-        """The customer's most recent events, newest first."""
+    def _events(self, query: Any) -> list[Interaction]:
+        c = interactions.c
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(interactions.c.customer_id, interactions.c.product_id, interactions.c.event,
-                       interactions.c.ts, interactions.c.session_id)
-                .where(interactions.c.customer_id == customer_id)
-                .order_by(interactions.c.ts.desc())
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query.with_only_columns(c.customer_id, c.product_id, c.event, c.ts, c.session_id)).all()
         return [
             Interaction(customer_id=r[0], product_id=r[1], event=EventType(r[2]), ts=r[3], session_id=r[4])
             for r in rows
         ]
 
+    def history(self, customer_id: str, limit: int = 50) -> list[Interaction]:
+        """The customer's most recent events, newest first."""
+        c = interactions.c
+        return self._events(select(interactions).where(c.customer_id == customer_id).order_by(c.ts.desc()).limit(limit))
+
     def events_by_customer(self) -> dict[str, list[Interaction]]:
         """Every stored event, grouped by customer, oldest first (for training the scorer)."""
         out: dict[str, list[Interaction]] = {}
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(interactions.c.customer_id, interactions.c.product_id, interactions.c.event,
-                       interactions.c.ts, interactions.c.session_id)
-                .order_by(interactions.c.customer_id, interactions.c.ts)
-            ).all()
-        for r in rows:
-            out.setdefault(r[0], []).append(
-                Interaction(customer_id=r[0], product_id=r[1], event=EventType(r[2]), ts=r[3], session_id=r[4]))
+        for row_event in self._events(select(interactions).order_by(interactions.c.customer_id, interactions.c.ts)):
+            out.setdefault(row_event.customer_id, []).append(row_event)
         return out
 
     def event_counts(self) -> Counter[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,36 +52,16 @@ def convert_bundled_gguf(models_dir: Path) -> Path:
     return target
 
 
-class _StopOnText:
-    """Stop when the generated text contains a stop string.
+class _StopWhen:
+    """A stopping criterion from a plain predicate over the token ids generated so far."""
 
-    transformers' own ``stop_strings`` re-indexes the whole vocabulary on every call (~0.5 s on
-    2 CPU cores); decoding the few new tokens is enough for our short leads.
-    """
-
-    def __init__(self, tokenizer: Any, prompt_length: int, stops: Sequence[str]):
-        self.tokenizer = tokenizer
-        self.prompt_length = prompt_length
-        self.stops = tuple(stops)
+    def __init__(self, done: Callable[[Any], bool]):
+        self.done = done
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
         import torch
 
-        text = self.tokenizer.decode(input_ids[0, self.prompt_length :], skip_special_tokens=True)
-        done = any(stop in text for stop in self.stops)
-        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
-
-
-class _Cancelled:
-    """Stop generating once the reader has gone away."""
-
-    def __init__(self, event: threading.Event):
-        self.event = event
-
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+        return torch.full((input_ids.shape[0],), self.done(input_ids), dtype=torch.bool, device=input_ids.device)
 
 
 class TransformersChatModel:
@@ -166,10 +146,17 @@ class TransformersChatModel:
         from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         inputs = self._inputs(messages)
-        cancelled = threading.Event()
-        criteria = StoppingCriteriaList(
-            [_Cancelled(cancelled)] + ([_StopOnText(self._tokenizer, inputs["input_ids"].shape[1], stop)] if stop else [])
-        )
+        prompt_length = inputs["input_ids"].shape[1]
+        cancelled = threading.Event()  # the reader went away: stop at the next token
+
+        def said_stop(ids: Any) -> bool:
+            # transformers' own stop_strings re-indexes the whole vocabulary on every call (~0.5 s
+            # on 2 CPU cores); decoding the few new tokens is enough for our short leads.
+            text = self._tokenizer.decode(ids[0, prompt_length:], skip_special_tokens=True)
+            return any(s in text for s in stop)
+
+        criteria = StoppingCriteriaList([_StopWhen(lambda ids: cancelled.is_set())]
+                                        + ([_StopWhen(said_stop)] if stop else []))
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
 
