@@ -93,7 +93,8 @@ class Assistant:
             constraints=state.constraints.describe(), grounded=not lead.problems,
             used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
         )
-        state.turns = [*state.turns, Turn("user", text, draft.intent), Turn("assistant", full, draft.intent)]
+        shown = tuple(p.id for p in draft.products)
+        state.turns = [*state.turns, Turn("user", text, draft.intent), Turn("assistant", full, draft.intent, shown)]
         del state.turns[: -MAX_TURNS_KEPT]
         state.last_intent = draft.intent
         yield reply

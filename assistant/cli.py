@@ -53,12 +53,18 @@ def ingest(
 
 
 @app.command()
-def demo(data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None) -> None:
-    """Build the demo store (database, index, LLM cache) if absent; reuse whatever exists."""
+def demo(
+    data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
+    scorer: Annotated[bool, typer.Option(help="train the interest scorer if there is none (a few minutes)")] = True,
+) -> None:
+    """Build the demo store (database, index, LLM cache, interest scorer) if absent; reuse whatever exists."""
     services = _services(data_dir)
     try:
         for line in services.build_demo().lines():
             typer.echo(line)
+        if scorer and not services.has_trained_scorer():
+            typer.echo("training the interest scorer on the demo store's interactions (first run only)...")
+            _echo_scorer(services.train_scorer())
         typer.echo("loading models (the first run converts the bundled LLM, ~20 s)...")
         services.warm_up()
     except (AisleError, KnowledgeError) as exc:
@@ -137,14 +143,23 @@ def scorer_train(data_dir: Annotated[Path | None, typer.Option(help="state folde
     """Fine-tune the interest scorer on the store's interaction log; replaces the old one when done."""
     services = _services(data_dir)
     try:
-        out = services.train_scorer()
+        _echo_scorer(services.train_scorer())
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
-    from recommender.cross_encoder import CrossEncoderScorer
 
-    card = CrossEncoderScorer(out).card
+
+def _echo_scorer(out: Path) -> None:
+    from recommender.cross_encoder import read_card
+
+    card = read_card(out)
     typer.echo(f"scorer saved to {out}: {card.get('pairs')} pairs, {card.get('train_seconds')} s "
                f"({card.get('data')})")
+    validation = card.get("validation") or {}
+    for name, result in validation.get("results", {}).items():
+        typer.echo(f"  held-out customers, {name}: NDCG@10 {result['ndcg10']:.4f}, HR@10 {result['hr10']:.4f}, "
+                   f"weights {result['weights']}")
+    if validation.get("chosen"):
+        typer.echo(f"  the chat ranks with: {validation['chosen']} ({validation['cases']} held-out cases)")
 
 
 recommender_app = typer.Typer(help="Evaluate the recommender on next-item data.", no_args_is_help=True)
@@ -157,9 +172,15 @@ def recommender_evaluate(
     train: Annotated[Path, typer.Option(help="next-item cases to fit on: user_id, history, target")],
     test: Annotated[Path, typer.Option(help="next-item cases to score")],
     limit: Annotated[int | None, typer.Option(help="score only the first N test cases")] = None,
+    scorer: Annotated[bool, typer.Option(help="fine-tune the interest scorer (minutes) for the full pipeline")] = True,
+    scorer_out: Annotated[Path | None, typer.Option(help="keep the fine-tuned scorer in this folder")] = None,
+    rerank_depth: Annotated[int, typer.Option(min=1, help="candidates the scorer re-scores per case")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """HR@5/10 and NDCG@5/10 over full-catalogue ranking, for the pipeline and its baselines."""
+    import tempfile
+
+    from knowledge.bundled import minilm_dir
     from knowledge.embed import SentenceTransformerEmbedder
     from recommender.cases import load_cases, load_items
     from recommender.evaluate import evaluate
@@ -171,15 +192,22 @@ def recommender_evaluate(
     except KnowledgeError as exc:
         _fail(exc)
     embedder = SentenceTransformerEmbedder(settings.embedder.model or None, settings.embedder.device)
-    report = evaluate(catalogue, train_cases, test_cases, embedder, limit=limit, progress=not as_json)
+    with tempfile.TemporaryDirectory(prefix="aisle-scorer-") as scratch:
+        report = evaluate(catalogue, train_cases, test_cases, embedder, limit=limit, progress=not as_json,
+                          scorer_dir=(scorer_out or Path(scratch) / "scorer") if scorer else None,
+                          base_model=(settings.embedder.model or minilm_dir()) if scorer else None,
+                          rerank_depth=rerank_depth)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
     typer.echo(f"{report.items} items, {report.train_cases} train cases, {report.test_cases} test cases; "
-               f"fit {report.fit_seconds}s, item embedding {report.embed_seconds}s")
-    typer.echo(f"{'method':<24}{'HR@5':>8}{'NDCG@5':>8}{'HR@10':>8}{'NDCG@10':>9}{'ms/case':>9}")
+               f"item embedding {report.embed_seconds}s; fitting (s): {report.fit_seconds}")
+    if scorer:
+        typer.echo(f"interest scorer: {report.scorer_pairs} pairs, weight {report.interest_weight} "
+                   f"(held-out NDCG@10 by weight: {report.interest_tuning_ndcg10})")
+    typer.echo(f"{'method':<28}{'HR@5':>8}{'NDCG@5':>8}{'HR@10':>8}{'NDCG@10':>9}{'ms/case':>9}")
     for name, m in report.methods.items():
-        typer.echo(f"{name:<24}{m['HR@5']:>8.4f}{m['NDCG@5']:>8.4f}{m['HR@10']:>8.4f}{m['NDCG@10']:>9.4f}"
+        typer.echo(f"{name:<28}{m['HR@5']:>8.4f}{m['NDCG@5']:>8.4f}{m['HR@10']:>8.4f}{m['NDCG@10']:>9.4f}"
                    f"{report.per_case_ms[name]:>9.2f}")
 
 

@@ -22,9 +22,14 @@ class LLMBackendError(AisleError):
     """The LLM backend failed to answer (server down, timeout, bad response)."""
 
 
+class InvalidFeedback(AisleError, ValueError):
+    """A card click or a reply rating cannot be recorded (unknown product, bad rating, no such reply)."""
+
+
 __all__ = [
     "AisleError",
     "ImportFileError",
+    "InvalidFeedback",
     "InvalidMessage",
     "KnowledgeError",
     "LLMBackendError",

@@ -67,7 +67,8 @@ class Services:
 
     def reload(self) -> None:
         """Forget derived in-memory data (catalog, FAQ) after an ingest."""
-        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity", "ranker"):
+        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity", "ranker", "product_vectors",
+                     "history_candidates"):
             self.__dict__.pop(name, None)
 
     # -- knowledge ------------------------------------------------------------------------------
@@ -97,6 +98,17 @@ class Services:
 
         return popularity_scores(dict(self.db.event_counts()))
 
+    @cached_property
+    def feedback(self):
+        """Card clicks and reply ratings from the chat, validated and stored in ``db``."""
+        from datetime import UTC, datetime
+
+        from assistant.feedback import FeedbackLog
+
+        return FeedbackLog(self.db, lambda pid: pid in self.catalog,
+                           lambda cid: self.db.customer(cid) is not None,
+                           lambda: self.settings.clock or datetime.now(UTC))
+
     def history(self, customer_id: str, items: int = 40, events: int = 300):
         """The shopper's recent items, newest first, one per product with its strongest event."""
         from recommender.history import collapse_events
@@ -125,34 +137,78 @@ class Services:
 
         return (self.scorer_dir / CARD_FILE).is_file()
 
-    def train_scorer(self, progress: bool = True, max_cases: int = 700) -> Path:
-        """Fine-tune the interest scorer on this store's interaction log (a few minutes on CPU)."""
+    def train_scorer(self, progress: bool = True, max_cases: int = 700, validation_cases: int = 200) -> Path:
+        """Fine-tune the interest scorer on this store's interaction log (a few minutes on CPU), then
+        validate the chat's ranking on held-out customers: the card records which scorer wins and
+        the blend weights the chat uses."""
         from knowledge.bundled import minilm_dir
-        from knowledge.retrieval import PRODUCTS
-        from recommender.store_scorer import train_store_scorer
+        from recommender.cross_encoder import CrossEncoderScorer, update_card
+        from recommender.store_candidates import HistoryCandidates
+        from recommender.store_scorer import (
+            CrossEncoderInterestScorer,
+            customer_sequences,
+            next_item_cases,
+            split_customers,
+            train_store_scorer,
+        )
+        from recommender.store_validation import validate
 
-        vectors = self.index.vectors(PRODUCTS, [p.id for p in self.catalog])
-        out = train_store_scorer(self.catalog, self.db.events_by_customer(), vectors, self.scorer_dir,
-                                 self.settings.embedder.model or minilm_dir(), max_cases=max_cases,
-                                 progress=progress)
+        events = self.db.events_by_customer()
+        train_ids, held_out = split_customers(list(events))
+        training = {c: events[c] for c in train_ids}
+        vectors = self.product_vectors
+        out = train_store_scorer(self.catalog, training, vectors, self.scorer_dir,
+                                 self.settings.embedder.model or minilm_dir(), max_cases=max_cases, progress=progress)
+        candidates = HistoryCandidates(list(customer_sequences(training).values()), vectors)
+        cases = next_item_cases({c: events[c] for c in held_out})[:validation_cases]
+        scorers = {"embedding": self.explainer,
+                   "cross-encoder": CrossEncoderInterestScorer(CrossEncoderScorer(out), self.explainer)}
+        result = validate(cases, self.retriever, scorers, self.popularity, candidates,
+                          prefer_order=("embedding", "cross-encoder"), progress=progress)
+        update_card(out, validation=result.to_dict())
         for name in ("ranker", "assistant"):
             self.__dict__.pop(name, None)
         return out
 
     @cached_property
-    def ranker(self):
+    def product_vectors(self):
+        """Every product's stored embedding (from the index, not re-embedded)."""
         from knowledge.retrieval import PRODUCTS
-        from recommender.ranker import Ranker
+
+        return self.index.vectors(PRODUCTS, [p.id for p in self.catalog])
+
+    @cached_property
+    def explainer(self):
+        """Embedding affinity: the fallback scorer, and the source of every recommendation's reason."""
+        from knowledge.retrieval import PRODUCTS
         from recommender.scorer import EmbeddingInterestScorer
 
-        # product vectors are already in the index: look them up instead of re-embedding
-        explainer = EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids))
-        if not self.has_trained_scorer():
-            return Ranker(explainer)
-        from recommender.cross_encoder import CrossEncoderScorer
-        from recommender.store_scorer import CrossEncoderInterestScorer
+        return EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids))
 
-        return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(self.scorer_dir), explainer))
+    @cached_property
+    def history_candidates(self):
+        from recommender.store_candidates import HistoryCandidates
+        from recommender.store_scorer import customer_sequences
+
+        sequences = customer_sequences(self.db.events_by_customer())
+        return HistoryCandidates(list(sequences.values()), self.product_vectors)
+
+    @cached_property
+    def ranker(self):
+        """The validated scorer and weights when a trained scorer's card has them, else embedding
+        affinity with the default weights."""
+        from recommender.cross_encoder import CrossEncoderScorer, read_card
+        from recommender.ranker import Ranker
+        from recommender.store_scorer import CrossEncoderInterestScorer
+        from recommender.store_validation import chosen_weights
+
+        choice = chosen_weights(read_card(self.scorer_dir).get("validation"))
+        if choice is None:
+            return Ranker(self.explainer)
+        name, weights = choice
+        if name == "cross-encoder":
+            return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(self.scorer_dir), self.explainer), weights)
+        return Ranker(self.explainer, weights)
 
     @cached_property
     def assistant(self):
@@ -167,7 +223,8 @@ class Services:
         s = self.settings
         catalog = self.catalog
         products = ProductAnswers(self.retriever, self.ranker, self.embedder, self.history,
-                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates)
+                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
+                                  lambda: self.history_candidates, lambda: self.product_vectors)
         categories = {p.id: p.category for p in catalog}
         orders = OrderAnswers(self.db, {e.id: e for e in self.faq_entries}, lambda: categories, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)

@@ -81,6 +81,7 @@ class Turn:
     role: str  # "user" | "assistant"
     text: str
     intent: str | None = None
+    product_ids: tuple[str, ...] = ()  # the product cards an assistant turn showed
 
 
 @dataclass
@@ -113,3 +114,17 @@ class SessionState:
                 if pid not in picks:
                     picks.append(pid)
         return picks
+
+    def assistant_turn(self, index: int | None = None, text: str = "") -> Turn | None:
+        """The assistant turn a rating points at: the one at ``index`` of the chat history (user and
+        assistant turns alternate, as in ``turns``) if its text agrees, else the newest with ``text``."""
+        text = text.strip()
+        if index is not None and 0 <= index < len(self.turns):
+            turn = self.turns[index]
+            if turn.role == "assistant" and (not text or turn.text.strip() == text):
+                return turn
+        if text:
+            for turn in reversed(self.turns):
+                if turn.role == "assistant" and turn.text.strip() == text:
+                    return turn
+        return None

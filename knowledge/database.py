@@ -1,8 +1,8 @@
 """The store's SQL database (SQLite by default, any SQLAlchemy URL by config).
 
 Products and FAQ entries are kept here as the source of truth for facts (the vector index only
-serves retrieval); customers, orders and interaction events live here too. Every write runs in
-one transaction, so a failed import leaves what was stored before untouched.
+serves retrieval); customers, orders, interaction events and chat feedback live here too. Every
+write runs in one transaction, so a failed import leaves what was stored before untouched.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     DateTime,
     Engine,
@@ -37,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from knowledge.schemas import Customer, EventType, FaqEntry, Interaction, Order, Product
+from knowledge.schemas import Customer, EventType, FaqEntry, Feedback, Interaction, Order, Product, Rating
 
 metadata = MetaData()
 
@@ -79,6 +80,19 @@ interactions = Table(
     Column("weight", Float, nullable=False, default=1.0),
     UniqueConstraint("customer_id", "product_id", "event", "ts", name="uq_interaction"),
     Index("ix_interactions_customer_ts", "customer_id", "ts"),
+)
+feedback = Table(
+    "feedback", metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("rating", String(8), nullable=False),
+    Column("message_index", Integer, nullable=True),
+    Column("intent", String(32), nullable=False, default=""),
+    Column("reply_text", Text, nullable=False, default=""),
+    Column("product_ids", Text, nullable=False, default="[]"),  # JSON list
+    Column("ts", DateTime, nullable=False, index=True),
+    CheckConstraint("rating in ('up', 'down')", name="ck_feedback_rating"),
 )
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -268,6 +282,34 @@ class StoreDatabase:
         for product_id, event_name, n in rows:
             counts[product_id] += weights.get(event_name, 1.0) * n
         return counts
+
+    # -- chat feedback --------------------------------------------------------------------------
+    def add_feedback(self, record: Feedback) -> int:
+        """Store one reply rating; returns its primary key."""
+        row = record.model_dump(mode="json", exclude={"ts", "product_ids"})
+        row.update(ts=record.ts, product_ids=json.dumps(record.product_ids))
+        with self.engine.begin() as conn:
+            key = conn.execute(insert(feedback).values(**row)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def feedback(self, limit: int = 50) -> list[Feedback]:
+        """The most recent ratings, newest first."""
+        c = feedback.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback).order_by(c.ts.desc(), c.pk.desc()).limit(limit)).mappings().all()
+        return [
+            Feedback(session_id=r["session_id"], customer_id=r["customer_id"], rating=Rating(r["rating"]),
+                     message_index=r["message_index"], intent=r["intent"], reply_text=r["reply_text"],
+                     product_ids=json.loads(r["product_ids"]), ts=r["ts"])
+            for r in rows
+        ]
+
+    def feedback_counts(self) -> dict[str, int]:
+        """How many replies were rated up and down, e.g. ``{"up": 3, "down": 1}``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback.c.rating, func.count()).group_by(feedback.c.rating)).all()
+        return {rating.value: 0 for rating in Rating} | {name: int(n) for name, n in rows}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

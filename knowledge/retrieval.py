@@ -50,6 +50,20 @@ class ProductFilter:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def matches(self, product: Product) -> bool:
+        """The same constraints as ``to_where``, for candidates that do not come from the index
+        (history-based recommendations) — applied before they are scored."""
+        return not (
+            (self.category and product.category != self.category)
+            or (self.subcategories and product.subcategory not in self.subcategories)
+            or (self.brand and product.brand.lower() != self.brand.lower())
+            or (self.color and self.color.lower() not in {c.lower() for c in product.colors})
+            or (self.size and self.size.lower() not in {z.lower() for z in product.sizes})
+            or (self.min_price is not None and float(product.price) < float(self.min_price))
+            or (self.max_price is not None and float(product.price) > float(self.max_price))
+            or (self.in_stock_only and not product.in_stock_for(self.color, self.size))
+        )
+
 
 @dataclass(frozen=True)
 class ProductHit:
@@ -111,6 +125,14 @@ class Retriever:
                 continue
             out.append(ProductHit(product, hit.score))
         return out
+
+    def relevance(self, query: str, product_ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the request to products found another way (same scale as search)."""
+        stored = self.index.vectors(PRODUCTS, product_ids)
+        if not stored:
+            return {}
+        query_vector = self.index.embedder.embed([query])[0]
+        return {pid: float(vec @ query_vector) for pid, vec in stored.items()}
 
     def search_faq(self, query: str, k: int = 3) -> list[FaqHit]:
         hits = self.index.query(FAQ, query, k=k)

@@ -1,4 +1,5 @@
-"""The records a store brings: products, FAQ entries, customers, orders and interaction events.
+"""The records a store brings (products, FAQ entries, customers, orders, interaction events) and the
+chat feedback the assistant collects.
 
 These pydantic models are the documented import format (see ``knowledge/IMPORT_FORMAT.md``);
 every importer validates rows against them, so a bad row is reported with its line number.
@@ -186,3 +187,29 @@ class Interaction(_Record):
     event: EventType
     ts: UtcDatetime
     session_id: str = ""
+
+
+class Rating(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+MAX_FEEDBACK_TEXT = 2000  # characters of a rated reply that are kept
+
+
+class Feedback(_Record):
+    """A shopper's thumbs up or down on one assistant reply, with what that reply showed."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=64)
+    rating: Rating
+    message_index: int | None = Field(default=None, ge=0)  # position in the chat history
+    intent: str = Field(default="", max_length=32)
+    reply_text: str = ""
+    product_ids: list[str] = Field(default_factory=list)
+    ts: UtcDatetime
+
+    @field_validator("reply_text")
+    @classmethod
+    def _truncate(cls, value: str) -> str:
+        return value[:MAX_FEEDBACK_TEXT]

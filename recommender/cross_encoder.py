@@ -10,6 +10,7 @@ so an interrupted training never leaves a half-written scorer.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -37,18 +38,20 @@ def build_pairs(
     cases: Sequence[tuple[Sequence[str], str]],
     text: Callable[[str], str],
     title: Callable[[str], str],
-    negatives: Callable[[Sequence[str]], Sequence[str]],
+    negatives: Callable[[Sequence[str]], Sequence[str]] | Sequence[Sequence[str]],
     per_positive: int = 3,
     seed: int = 7,
 ) -> tuple[list[str], list[str], list[float]]:
-    """(history text, candidate text, label) rows: each target with ``per_positive`` hard negatives."""
+    """(history text, candidate text, label) rows: each target with ``per_positive`` hard negatives,
+    drawn from ``negatives(history)`` or from ``negatives[i]`` for the i-th case."""
     rng = random.Random(seed)
     left: list[str] = []
     right: list[str] = []
     labels: list[float] = []
-    for history, target in cases:
+    for i, (history, target) in enumerate(cases):
         context = history_text([title(h) for h in history])
-        pool = [c for c in negatives(history) if c != target and c not in history]
+        proposed = negatives(history) if callable(negatives) else negatives[i]
+        pool = [c for c in proposed if c != target and c not in history]
         for item, label in [(target, 1.0)] + [(n, 0.0) for n in rng.sample(pool, min(per_positive, len(pool)))]:
             left.append(context)
             right.append(text(item))
@@ -85,8 +88,13 @@ def train_cross_encoder(
         )
         dataset = Dataset.from_dict({"history": left, "item": right, "label": labels})
         started = time.perf_counter()
-        CrossEncoderTrainer(model=model, args=args, train_dataset=dataset,
-                            loss=BinaryCrossEntropyLoss(model)).train()
+        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset,
+                                      loss=BinaryCrossEntropyLoss(model))
+        if not progress:  # without tqdm, transformers prints its final metrics to stdout instead
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
+        trainer.train()
         final = work / "model"
         model.save_pretrained(str(final))
         card = {**card, "base_model": str(base_model), "pairs": len(labels), "positives": int(sum(labels)),
@@ -97,6 +105,20 @@ def train_cross_encoder(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir
+
+
+def read_card(model_dir: Path) -> dict[str, Any]:
+    """A scorer's model card, or {} when there is no trained scorer there."""
+    path = Path(model_dir) / CARD_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def update_card(model_dir: Path, **fields: Any) -> None:
+    """Add fields to a scorer's card, atomically (a reader never sees half a card)."""
+    path = Path(model_dir) / CARD_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**read_card(model_dir), **fields}, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 class CrossEncoderScorer:
@@ -111,8 +133,7 @@ class CrossEncoderScorer:
 
     @property
     def card(self) -> dict[str, Any]:
-        path = Path(self.model_path) / CARD_FILE
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return read_card(Path(self.model_path))
 
     def _load(self) -> Any:
         with self._lock:

@@ -9,15 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from knowledge.embed import Embedder
-from recommender.blend import BlendRanker, BlendWeights, tune_weights
+from recommender.blend import BlendWeights
 from recommender.cases import EvalItem, NextItemCase
 from recommender.metrics import summarize
+from recommender.pipeline import NextItemPipeline, fit_pipeline
+
+FULL_PIPELINE = "full pipeline"
 
 
 @dataclass
@@ -27,10 +31,13 @@ class EvalReport:
     test_cases: int
     methods: dict[str, dict[str, float]] = field(default_factory=dict)
     per_case_ms: dict[str, float] = field(default_factory=dict)
-    fit_seconds: float = 0.0
     embed_seconds: float = 0.0
+    fit_seconds: dict[str, float] = field(default_factory=dict)  # per step; "total" under 20 min for ~5k cases
     weights: dict[str, float] = field(default_factory=dict)
     tuning_ndcg10: float = 0.0
+    interest_weight: float = 0.0
+    interest_tuning_ndcg10: dict[str, float] = field(default_factory=dict)
+    scorer_pairs: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,7 +52,14 @@ def _run(name: str, rank: Callable[[Sequence[str]], list[str]], cases: Sequence[
 
 
 def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test: Sequence[NextItemCase],
-             embedder: Embedder, limit: int | None = None, progress: bool = True) -> EvalReport:
+             embedder: Embedder, limit: int | None = None, progress: bool = True,
+             scorer_dir: Path | None = None, base_model: str | Path | None = None,
+             rerank_depth: int = 20) -> EvalReport:
+    """Every method is fitted on ``train`` and ranks the full catalogue for each ``test`` history.
+
+    Fine-tuning the interest scorer needs ``scorer_dir`` (where it is written) and ``base_model``
+    (the bundled MiniLM); without them the full pipeline stops at the list model.
+    """
     test = list(test)[:limit] if limit else list(test)
     report = EvalReport(items=len(items), train_cases=len(train), test_cases=len(test))
     ids = list(items)
@@ -55,17 +69,36 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
                               for s in tqdm(range(0, len(texts), 256), desc="embedding items", disable=not progress)])
     report.embed_seconds = round(time.perf_counter() - start, 2)
 
-    start = time.perf_counter()
     train_rows = [(c.user_id, c.history, c.target) for c in train]
-    brands = [items[i].brand for i in ids]
-    weights, tuned = tune_weights(ids, vectors, train_rows, brands=brands)
-    ranker = BlendRanker(ids, vectors, weights, brands=brands).fit(train_rows)
-    report.fit_seconds = round(time.perf_counter() - start, 2)
-    report.weights, report.tuning_ndcg10 = asdict(weights), round(tuned, 4)
+    pipeline, fit = fit_pipeline(items, vectors, train_rows, scorer_dir, base_model, rerank_depth=rerank_depth,
+                                 progress=progress)
+    report.fit_seconds = {**fit.seconds, "total": round(sum(fit.seconds.values()), 2)}
+    report.weights, report.tuning_ndcg10 = asdict(fit.blend_weights), round(fit.blend_tuning_ndcg10, 4)
+    report.interest_weight, report.interest_tuning_ndcg10 = fit.interest_weight, fit.interest_tuning_ndcg10
+    report.scorer_pairs = fit.scorer_pairs
+    blend = pipeline.learned.features.blend
 
-    popular = ranker.rank([], 10, BlendWeights(0, 0, 1, 0, 0))
+    popular = blend.rank([], 10, BlendWeights(0, 0, 1, 0, 0))
     _run("popularity", lambda h: popular, test, report, progress)
-    _run("co-occurrence", lambda h: ranker.rank(h, 10, BlendWeights(1, 0, 0.01, 0, 0)), test, report, progress)
-    _run("embedding similarity", lambda h: ranker.rank(h, 10, BlendWeights(0, 1, 0, 0, 0)), test, report, progress)
-    _run("full pipeline (blend)", lambda h: ranker.rank(h, 10), test, report, progress)
+    _run("co-occurrence", lambda h: blend.rank(h, 10, BlendWeights(1, 0, 0.01, 0, 0)), test, report, progress)
+    _run("embedding similarity", lambda h: blend.rank(h, 10, BlendWeights(0, 1, 0, 0, 0)), test, report, progress)
+    _run("MiniLM, not fine-tuned", _text_similarity(pipeline, embedder, vectors), test, report, progress)
+    _run("first stage (tuned blend)", lambda h: blend.rank(h, 10), test, report, progress)
+    if pipeline.scorer is not None:
+        _run("list model (no scorer)", pipeline.learned.rank, test, report, progress)
+    _run(FULL_PIPELINE, pipeline.rank, test, report, progress)
     return report
+
+
+def _text_similarity(pipeline: NextItemPipeline, embedder: Embedder, vectors: np.ndarray
+                     ) -> Callable[[Sequence[str]], list[str]]:
+    """The bundled MiniLM as it ships: the history's text against each item's text, cosine."""
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    ids = pipeline.learned.ids
+
+    def rank(history: Sequence[str]) -> list[str]:
+        scores = unit @ embedder.embed([pipeline.context(history)])[0]
+        top = np.argpartition(-scores, 10)[:10]
+        return [ids[i] for i in sorted(top, key=lambda i: -scores[i])]
+
+    return rank

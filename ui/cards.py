@@ -1,14 +1,17 @@
-"""HTML for product cards, constraint chips and sources: pure functions of a ``Reply``."""
+"""HTML for product cards, constraint chips, sources and a clicked card's details: pure functions."""
 
 from __future__ import annotations
 
 from html import escape
 
 from assistant.reply import ProductRef, Reply
+from knowledge.schemas import Product
 
 CSS = """
 .aisle-cards {display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px;}
-.aisle-card {border: 1px solid #d7dbe0; border-radius: 10px; padding: 10px; background: #fff; color: #1d232b;}
+.aisle-card {border: 1px solid #d7dbe0; border-radius: 10px; padding: 10px; background: #fff; color: #1d232b;
+  cursor: pointer;}
+.aisle-card:hover, .aisle-card:focus {border-color: #3b6ea8; outline: none; box-shadow: 0 0 0 2px #3b6ea833;}
 .aisle-card .ph {height: 70px; border-radius: 8px; display: flex; align-items: center; justify-content: center;
   font-size: 28px; font-weight: 700; color: #fff; margin-bottom: 8px;}
 .aisle-card .t {font-weight: 600; font-size: 14px; line-height: 1.25;}
@@ -17,7 +20,21 @@ CSS = """
 .aisle-card .r {font-size: 12px; color: #5b6470; margin-top: 4px; font-style: italic;}
 .aisle-chip {display: inline-block; padding: 2px 10px; margin: 2px; border-radius: 12px; background: #e8eef7;
   color: #1d3b63; font-size: 13px;}
+.aisle-details {border: 1px solid #d7dbe0; border-radius: 10px; padding: 10px; margin-top: 8px; font-size: 14px;}
+.aisle-details .t {font-weight: 600;} .aisle-details .d {margin-top: 6px; color: #3a424d;}
 @media (max-width: 640px) { .aisle-cards {grid-template-columns: 1fr 1fr;} }
+"""
+# gr.HTML's js_on_load: a click (or Enter/Space) on a card fires the component's "click" event with
+# the card's product id, read in Python as ``gr.EventData.product_id``.
+CARD_CLICK_JS = """
+const fire = (event) => {
+  const card = event.target.closest('[data-product-id]');
+  if (card && element.contains(card)) trigger('click', {product_id: card.dataset.productId});
+};
+element.addEventListener('click', fire);
+element.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); fire(event); }
+});
 """
 _PALETTE = ("#3b6ea8", "#a8553b", "#3b8a5a", "#7a4fa0", "#a0894f", "#4f8fa0", "#a04f6e", "#5a5f6b")
 
@@ -32,7 +49,8 @@ def product_card(ref: ProductRef) -> str:
         (f"only {ref.stock} left", "in") if ref.stock < 5 else ("in stock", "in"))
     rating = f" · ★ {ref.rating:.1f}" if ref.rating is not None else ""
     return (
-        f'<div class="aisle-card" data-product-id="{escape(ref.id)}">{_placeholder(ref)}'
+        f'<div class="aisle-card" data-product-id="{escape(ref.id)}" role="button" tabindex="0" '
+        f'title="Show details">{_placeholder(ref)}'
         f'<div class="t">{escape(ref.title)}</div>'
         f'<div class="p">${ref.price:,.2f}</div>'
         f'<div class="s {stock[1]}">{stock[0]}{rating}</div>'
@@ -44,6 +62,23 @@ def cards_html(reply: Reply | None) -> str:
     if reply is None or not reply.products:
         return '<div class="aisle-cards-empty">Products I suggest will appear here.</div>'
     return '<div class="aisle-cards">' + "".join(product_card(p) for p in reply.products) + "</div>"
+
+
+def card_details(product: Product | None) -> str:
+    """The panel under the cards: what a shopper sees after clicking a card."""
+    if product is None:
+        return '<div class="aisle-details-empty">Click a product card to see its details.</div>'
+    rating = f" · ★ {product.rating:.1f} ({product.review_count} reviews)" if product.rating is not None else ""
+    options = [f"{name}: {', '.join(values)}" for name, values in (("colors", product.colors),
+                                                                    ("sizes", product.sizes)) if values]
+    stock = "out of stock" if product.stock <= 0 else f"{product.stock} in stock"
+    return (
+        f'<div class="aisle-details" data-detail-id="{escape(product.id)}">'
+        f'<div class="t">{escape(product.title)}</div>'
+        f'<div>{escape(product.brand)} · <b>${product.price:,.2f}</b> · {stock}{rating}</div>'
+        + (f'<div>{escape(" · ".join(options))}</div>' if options else "")
+        + f'<div class="d">{escape(product.description)}</div></div>'
+    )
 
 
 def chips_html(chips: list[str]) -> str:

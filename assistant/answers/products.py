@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -14,9 +14,11 @@ from assistant.grounding import evidence_for
 from assistant.product_types import singular
 from assistant.session import Constraints, SessionState
 from knowledge.embed import Embedder
-from knowledge.retrieval import ProductHit, Retriever
+from knowledge.retrieval import Retriever
 from knowledge.schemas import Product
+from recommender.diversity import mmr
 from recommender.ranker import Ranker
+from recommender.store_candidates import HistoryCandidates, gather_candidates
 from recommender.types import Candidate, HistoryItem
 
 # Filters dropped one at a time, softest first, when nothing matches them all.
@@ -32,7 +34,11 @@ def _relaxed_phrase(name: str, value: object) -> str:
 class ProductAnswers:
     def __init__(self, retriever: Retriever, ranker: Ranker, embedder: Embedder,
                  history: Callable[[str], list[HistoryItem]], popularity: Callable[[], dict[str, float]],
-                 shown: int = 4, candidates: int = 30):
+                 shown: int = 4, candidates: int = 30,
+                 history_candidates: Callable[[], HistoryCandidates | None] = lambda: None,
+                 vectors: Callable[[], Mapping[str, np.ndarray]] = dict):
+        """``history_candidates`` adds what the shopper's history suggests to the retrieval hits;
+        ``vectors`` (product embeddings) lets the final list avoid near-duplicates (MMR)."""
         self.retriever = retriever
         self.ranker = ranker
         self.embedder = embedder
@@ -40,20 +46,16 @@ class ProductAnswers:
         self.popularity = popularity
         self.shown = shown
         self.candidates = candidates
+        self.history_candidates = history_candidates
+        self.vectors = vectors
 
     # -- search -------------------------------------------------------------------------------
     def search(self, state: SessionState, query: str) -> Draft:
         constraints = state.constraints
-        hits, dropped = self._search_relaxing(query, constraints)
         history = self.history(state.customer_id) if state.customer_id else []
-        pop = self.popularity()
-        candidates = [
-            Candidate(h.product.id, h.product.title, h.product.search_text(), h.score, pop.get(h.product.id, 0.0))
-            for h in hits
-        ]
-        by_id = {h.product.id: h.product for h in hits}
-        ranked = self.ranker.rank(candidates, history)[: self.shown]
-        products = [by_id[r.product_id] for r in ranked]
+        candidates, dropped = self._gather_relaxing(query, constraints, history)
+        ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
+        products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
         what = constraints.category or "products"
         if not products:
@@ -85,15 +87,18 @@ class ProductAnswers:
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
 
-    def _search_relaxing(self, query: str, constraints: Constraints) -> tuple[list[ProductHit], list[str]]:
-        """Search with every filter; if nothing matches, drop the softest filters one at a time
+    def _gather_relaxing(self, query: str, constraints: Constraints, history: list[HistoryItem]
+                         ) -> tuple[list[Candidate], list[str]]:
+        """Candidates under every filter; if nothing matches, drop the softest filters one at a time
         (never the product type or category) and say which were dropped."""
         dropped: list[str] = []
         current = constraints
+        extra = self.history_candidates() if history else None
         while True:
-            hits = self.retriever.search_products(query, current.to_filter(), k=self.candidates)
-            if hits:
-                return hits, dropped
+            found = gather_candidates(self.retriever, query, current.to_filter(), history, self.popularity(),
+                                      extra, k=self.candidates)
+            if found:
+                return found, dropped
             name = next((n for n in RELAX_ORDER if getattr(current, n)), None)
             if name is None:
                 return [], dropped

@@ -69,3 +69,68 @@ def test_bad_messages_get_a_clear_error(client, message: str, expected: str) -> 
 
     with pytest.raises(AppError, match=expected):
         client.predict(message, "guest", "api-session-2", api_name="/reply")
+
+
+# -- feedback: card clicks and thumbs on replies -------------------------------------------------
+def test_click_endpoint_logs_a_signed_in_click_in_the_customer_history(client, services) -> None:
+    reply = client.predict("a water bottle for hiking", "C045", "click-session-1", api_name="/reply")
+    product_id = reply["products"][0]["id"]
+
+    logged = client.predict("click-session-1", "C045", product_id, api_name="/click")
+
+    assert logged == {"logged": True, "event": "click", "customer_id": "C045", "session_id": "click-session-1",
+                      "product_id": product_id, "new": True}
+    newest = services.db.history("C045")[0]
+    assert (newest.product_id, newest.event, newest.session_id) == (product_id, "click", "click-session-1")
+
+
+def test_click_endpoint_stores_a_guest_click_under_the_session(client, services) -> None:
+    logged = client.predict("guest-click-1", "guest", "SHO-001", api_name="/click")
+
+    assert logged["customer_id"] == "guest:guest-click-1"
+    assert [(e.product_id, e.event) for e in services.db.history("guest:guest-click-1")] == [("SHO-001", "click")]
+
+
+def test_feedback_endpoint_stores_the_rated_reply_with_its_intent_and_products(client, services) -> None:
+    reply = client.predict("running shoes under $80", "guest", "rate-session-1", api_name="/reply")
+    client.predict("do you ship to Canada?", "guest", "rate-session-1", api_name="/reply")
+
+    down = client.predict("rate-session-1", "guest", 1, "", "down", api_name="/feedback")
+
+    assert down["logged"] and down["intent"] == "product_search" and down["rating"] == "down"
+    assert down["product_ids"] == [p["id"] for p in reply["products"]] and down["product_ids"]
+    stored = [f for f in services.db.feedback(limit=1000) if f.session_id == "rate-session-1"]
+    assert [(f.rating, f.customer_id, f.message_index, f.intent) for f in stored] == [
+        ("down", "guest:rate-session-1", 1, "product_search")]
+    assert stored[0].reply_text == reply["text"][:2000]
+
+
+def test_feedback_endpoint_finds_a_reply_by_its_text(client, services) -> None:
+    reply = client.predict("do you ship to Canada?", "C045", "rate-session-2", api_name="/reply")
+
+    up = client.predict("rate-session-2", "C045", None, reply["text"], "up", api_name="/feedback")
+
+    assert (up["rating"], up["intent"], up["customer_id"], up["message_index"]) == ("up", "faq", "C045", None)
+    assert services.db.feedback_counts()["up"] >= 1
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("click-session-9", "guest", "NOPE-1"), "Unknown product id"),
+    (("click-session-9", "C999", "SHO-001"), "Unknown customer"),
+])
+def test_bad_clicks_get_a_clear_error(client, args, expected: str) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=expected):
+        client.predict(*args, api_name="/click")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("rate-session-9", "guest", None, "Some reply.", "meh"), "'up' or 'down'"),
+    (("rate-session-9", "guest", 1, "", "up"), "Which reply"),
+])
+def test_bad_ratings_get_a_clear_error(client, args, expected: str) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=expected):
+        client.predict(*args, api_name="/feedback")
