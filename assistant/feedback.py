@@ -1,8 +1,5 @@
-"""Chat feedback: product-card clicks stored as ``click`` events, thumbs up/down on replies.
-
->>> # log = services.feedback; state = SessionState(customer_id="C001")
->>> # log.click(state, "SHO-001").customer_id, log.rate(state, "up", message_index=1).intent
-"""
+"""Chat feedback: product-card clicks stored as ``click`` events (they join the shopper's history,
+so the next ranking sees them), thumbs up/down on replies stored in the ``feedback`` table."""
 
 from __future__ import annotations
 

@@ -59,6 +59,17 @@ def build_pairs(
     return left, right, labels
 
 
+def remove_abandoned_runs(folder: Path, older_than_s: float = 6 * 3600) -> list[Path]:
+    """Delete work folders left by trainings that were killed (a clean exit removes its own); a
+    recent one may belong to a training still running, so only old ones go."""
+    removed = []
+    for work in folder.glob(".train-*"):
+        if work.is_dir() and time.time() - work.stat().st_mtime > older_than_s:
+            shutil.rmtree(work, ignore_errors=True)
+            removed.append(work)
+    return removed
+
+
 def train_cross_encoder(
     base_model: str | Path,
     pairs: tuple[list[str], list[str], list[float]],
@@ -79,6 +90,7 @@ def train_cross_encoder(
     left, right, labels = pairs
     model = CrossEncoder(str(base_model), num_labels=1, max_length=max_length, local_files_only=True)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_runs(out_dir.parent)
     work = Path(tempfile.mkdtemp(prefix=".train-", dir=out_dir.parent))
     try:
         args = CrossEncoderTrainingArguments(

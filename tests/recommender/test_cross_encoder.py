@@ -62,3 +62,50 @@ def test_interrupted_training_keeps_the_previous_scorer(tmp_path: Path) -> None:
         train_cross_encoder(minilm_dir(), (left, right[:-1], labels), previous, {}, progress=False)
     assert json.loads((previous / CARD_FILE).read_text()) == {"data": "previous"}
     assert not list(tmp_path.glob(".train-*"))
+
+
+KILLED_TRAINING = """
+import sys
+from pathlib import Path
+from knowledge.bundled import minilm_dir
+from recommender.cross_encoder import train_cross_encoder
+from tests.recommender.test_cross_encoder import _pairs
+train_cross_encoder(minilm_dir(), _pairs(60), Path(sys.argv[1]), {"data": "new"}, epochs=50, batch_size=8,
+                    max_length=48, progress=False)
+"""
+
+
+def test_a_training_killed_midway_leaves_the_previous_scorer_whole(tmp_path: Path) -> None:
+    """SIGKILL (no cleanup runs) during training: the scorer folder is untouched, and the abandoned
+    work folder is removed by a later training."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from recommender.cross_encoder import remove_abandoned_runs
+
+    previous = tmp_path / "scorer"
+    previous.mkdir()
+    (previous / CARD_FILE).write_text('{"data": "previous"}')
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_TRAINING, str(previous)], cwd=repo,
+                            env={**os.environ, "PYTHONPATH": str(repo)})
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".train-*")) and time.monotonic() < deadline:
+            assert proc.poll() is None, "training ended before it could be killed"
+            time.sleep(0.2)
+        time.sleep(4)  # into the training loop (50 epochs take far longer)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert json.loads((previous / CARD_FILE).read_text()) == {"data": "previous"}
+    assert sorted(p.name for p in previous.iterdir()) == [CARD_FILE]
+    abandoned = list(tmp_path.glob(".train-*"))
+    assert abandoned  # what a killed run leaves behind ...
+    assert remove_abandoned_runs(tmp_path, older_than_s=3600) == []  # ... is kept while it may be running
+    assert sorted(remove_abandoned_runs(tmp_path, older_than_s=0)) == sorted(abandoned)
+    assert not list(tmp_path.glob(".train-*"))

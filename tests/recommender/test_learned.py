@@ -8,7 +8,13 @@ import pytest
 
 from knowledge.embed import HashingEmbedder
 from recommender.blend import BlendRanker, BlendWeights
-from recommender.learned import FEATURES, CandidateFeatures, ListwiseModel, fit_learned_ranker, out_of_fold_lists
+from recommender.learned import (
+    FEATURES,
+    CandidateFeatures,
+    ListwiseModel,
+    fit_learned_ranker,
+    out_of_fold_lists,
+)
 from recommender.metrics import summarize
 from tests.recommender import synthetic
 
