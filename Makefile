@@ -49,6 +49,7 @@ test: lint
 bench: demo
 	$(PY) bench/latency.py
 	$(PY) bench/recsys_industrial.py
+	$(PY) bench/intents.py
 
 clean:
 	rm -rf .aisle

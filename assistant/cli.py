@@ -211,6 +211,40 @@ def recommender_evaluate(
                    f"{report.per_case_ms[name]:>9.2f}")
 
 
+intents_app = typer.Typer(help="Intent classification on a store's own examples.", no_args_is_help=True)
+app.add_typer(intents_app, name="intents")
+
+
+@intents_app.command("evaluate")
+def intents_evaluate(
+    train: Annotated[Path, typer.Option(help="CSV with a 'sentence,label' header: the examples to learn from")],
+    test: Annotated[Path, typer.Option(help="CSV with a 'sentence,label' header: the utterances to score")],
+    oos_label: Annotated[str | None, typer.Option(help="label of out-of-scope rows (must be rejected)")] = None,
+    limit: Annotated[int | None, typer.Option(help="score only the first N test rows")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Accuracy, in-scope accuracy, OOS recall, macro-F1, MCC and latency of the few-shot intent model."""
+    from assistant.intent_eval import evaluate_intents
+    from assistant.intent_model import read_intent_csv
+    from knowledge.embed import SentenceTransformerEmbedder
+
+    settings = Settings()
+    try:
+        train_rows, test_rows = read_intent_csv(train), read_intent_csv(test)
+        embedder = SentenceTransformerEmbedder(settings.embedder.model or None, settings.embedder.device)
+        report = evaluate_intents(train_rows, test_rows, embedder, oos_label, limit)
+    except AisleError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    typer.echo(f"{report.train_examples} training examples, {report.labels} labels, {report.test_examples} test rows; "
+               f"fit {report.fit_seconds}s, rejection threshold {report.threshold}")
+    for name, value in report.metrics.items():
+        typer.echo(f"{name:<20}{'n/a' if value is None else f'{value:.4f}'}")
+    typer.echo(f"latency: {report.latency_ms}")
+
+
 def main() -> None:
     app()
 
