@@ -29,6 +29,7 @@ class IntentReport:
     oos_label: str | None
     metrics: dict[str, float | None] = field(default_factory=dict)
     threshold: float = 0.0
+    chosen: dict[str, float] = field(default_factory=dict)  # regularisation and mix picked by CV
     fit_seconds: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
 
@@ -44,7 +45,9 @@ def evaluate_intents(train: tuple[Sequence[str], Sequence[str]], test: tuple[Seq
     start = time.perf_counter()
     model = FewShotIntentModel(embedder, oos_label).fit(*train)
     report = IntentReport(len(train[0]), len(model.labels), len(texts), oos_label,
-                          threshold=round(model.threshold, 4), fit_seconds=round(time.perf_counter() - start, 2))
+                          threshold=round(model.threshold, 4), fit_seconds=round(time.perf_counter() - start, 2),
+                          chosen={"regularisation": model.regularisation, "head_weight": model.linear_weight,
+                                  "cv_in_scope_accuracy": max(model.cv_accuracy.values(), default=0.0)})
     start = time.perf_counter()
     predicted = [g.label for g in model.predict(texts)]
     batch_ms = (time.perf_counter() - start) / max(1, len(texts)) * 1000

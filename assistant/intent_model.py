@@ -1,7 +1,8 @@
 """Few-shot intent classification a store can train on its own ``sentence,label`` examples.
 
-MiniLM sentence embeddings feed two classifiers whose probabilities are averaged: a logistic
-regression head and nearest examples (softmax over each label's top-3 mean similarity). An
+MiniLM sentence embeddings feed two classifiers whose probabilities are mixed: a logistic
+regression head and nearest examples (softmax over each label's top-3 mean similarity); the head's
+regularisation and the mix are chosen by cross-validation on the training rows. An
 utterance whose best probability is under a threshold is out of scope; the threshold comes from
 cross-validation on the TRAINING data only (out-of-fold confidences), never from test labels:
 
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,42 +72,52 @@ def read_intent_csv(path: str | Path) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+REGULARISATION = (10.0, 100.0)  # logistic head's C, chosen by cross-validation
+LINEAR_WEIGHT = (0.0, 0.25, 0.5, 0.75, 1.0)  # head vs nearest examples, chosen by cross-validation
+
+
 class FewShotIntentModel:
-    def __init__(self, embedder: Embedder, oos_label: str | None = None, regularisation: float = 20.0,
-                 folds: int = 5, seed: int = 0):
+    def __init__(self, embedder: Embedder, oos_label: str | None = None, folds: int = 5, seed: int = 0):
         self.embedder = embedder
         self.oos_label = oos_label
-        self.regularisation = regularisation
         self.folds = folds
         self.seed = seed
         self.labels: list[str] = []
         self.threshold = 0.0
-        self._head = None
+        self.regularisation = REGULARISATION[0]
+        self.linear_weight = 0.5
+        self.cv_accuracy: dict[str, float] = {}  # out-of-fold in-scope accuracy per setting
+        self._head: Any = None
         self._examples = np.zeros((0, 1), dtype=np.float32)
         self._example_labels = np.zeros(0, dtype=int)
 
     # -- scoring --------------------------------------------------------------------------------
-    def _fit_parts(self, vectors: np.ndarray, label_ids: np.ndarray):
+    def _linear(self, vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, regularisation: float
+                ) -> tuple[np.ndarray, Any]:
+        """The head's probabilities for ``queries``, and the head."""
         from sklearn.linear_model import LogisticRegression
 
-        head = LogisticRegression(C=self.regularisation, max_iter=3000, random_state=self.seed)
-        return head.fit(vectors, label_ids), vectors, label_ids
+        head = LogisticRegression(C=regularisation, max_iter=3000, random_state=self.seed).fit(vectors, ids)
+        return self._linear_probs(head, queries), head
 
-    def _probabilities(self, parts, vectors: np.ndarray) -> np.ndarray:
-        head, examples, example_labels = parts
-        linear = np.zeros((len(vectors), len(self.labels)), dtype=np.float32)
-        linear[:, head.classes_] = head.predict_proba(vectors)
-        sims = vectors @ examples.T
-        nearest = np.full((len(vectors), len(self.labels)), -1.0, dtype=np.float32)
-        for label in np.unique(example_labels):
-            own = np.sort(sims[:, example_labels == label], axis=1)[:, -TOP_N:]
-            nearest[:, label] = own.mean(axis=1)
+    def _linear_probs(self, head: Any, queries: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(queries), len(self.labels)), dtype=np.float32)
+        probs[:, head.classes_] = head.predict_proba(queries)
+        return probs
+
+    def _nearest(self, vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        """Softmax over each label's mean similarity to its top-3 examples."""
+        sims = queries @ vectors.T
+        nearest = np.full((len(queries), len(self.labels)), -1.0, dtype=np.float32)
+        for label in np.unique(ids):
+            nearest[:, label] = np.sort(sims[:, ids == label], axis=1)[:, -TOP_N:].mean(axis=1)
         nearest = np.exp((nearest - nearest.max(axis=1, keepdims=True)) / TEMPERATURE)
-        nearest /= nearest.sum(axis=1, keepdims=True)
-        return 0.5 * linear + 0.5 * nearest
+        return nearest / nearest.sum(axis=1, keepdims=True)
 
     # -- training -------------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[str], progress: bool = False) -> FewShotIntentModel:
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FewShotIntentModel:
+        """Choose the head's regularisation, the mix and the rejection threshold by cross-validation
+        on these examples, then fit on all of them."""
         counts = Counter(label for label in labels if label != self.oos_label)
         if len(counts) < 2:
             raise BadIntentFile("intent training data needs at least two in-scope labels")
@@ -114,45 +126,56 @@ class FewShotIntentModel:
         vectors = self.embedder.embed(list(texts))
         in_scope = np.array([label != self.oos_label for label in labels])
         ids = np.array([index.get(label, -1) for label in labels])
-        self.threshold = self._cross_validated_threshold(vectors, ids, in_scope, min(counts.values()))
-        parts = self._fit_parts(vectors[in_scope], ids[in_scope])
-        self._head, self._examples, self._example_labels = parts
+        self._cross_validate(vectors, ids, in_scope, min(counts.values()))
+        self._examples, self._example_labels = vectors[in_scope], ids[in_scope]
+        self._head = self._linear(self._examples, self._example_labels, vectors[:1], self.regularisation)[1]
         return self
 
-    def _cross_validated_threshold(self, vectors: np.ndarray, ids: np.ndarray, in_scope: np.ndarray,
-                                   fewest: int) -> float:
+    def _cross_validate(self, vectors: np.ndarray, ids: np.ndarray, in_scope: np.ndarray, fewest: int) -> None:
         from sklearn.model_selection import StratifiedKFold
 
         folds = min(self.folds, fewest)
         if folds < 2:
-            return 0.0  # one example of some label: nothing to hold out
-        confidence = np.zeros(len(ids), dtype=np.float32)
-        correct = np.zeros(len(ids), dtype=bool)
+            return  # one example of some label: nothing to hold out, keep the defaults
+        linear = {c: np.zeros((len(ids), len(self.labels)), dtype=np.float32) for c in REGULARISATION}
+        nearest = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         strata = np.where(in_scope, ids, -1)
         for train, held in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(vectors, strata):
             train = train[in_scope[train]]
-            parts = self._fit_parts(vectors[train], ids[train])
-            probs = self._probabilities(parts, vectors[held])
-            confidence[held] = probs.max(axis=1)
-            correct[held] = probs.argmax(axis=1) == ids[held]
+            for c in REGULARISATION:
+                linear[c][held] = self._linear(vectors[train], ids[train], vectors[held], c)[0]
+            nearest[held] = self._nearest(vectors[train], ids[train], vectors[held])
+        best: tuple[float, float, float, np.ndarray] | None = None
+        for c in REGULARISATION:
+            for w in LINEAR_WEIGHT:
+                probs = w * linear[c] + (1 - w) * nearest
+                accuracy = float((probs.argmax(axis=1) == ids)[in_scope].mean())
+                self.cv_accuracy[f"C={c:g}, head weight={w:g}"] = round(accuracy, 4)
+                if best is None or accuracy > best[0]:
+                    best = (accuracy, c, w, probs)
+        assert best is not None
+        _, self.regularisation, self.linear_weight, probs = best
+        confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == ids
         if in_scope.all():
             kept = confidence[correct]
-            return float(np.quantile(kept, 1 - KEEP_IN_SCOPE)) if len(kept) else 0.0
+            self.threshold = float(np.quantile(kept, 1 - KEEP_IN_SCOPE)) if len(kept) else 0.0
+            return
         candidates = np.unique(np.concatenate([[0.0], confidence]))
-        accuracy = [((confidence >= t) & correct & in_scope).sum() + ((confidence < t) & ~in_scope).sum()
-                    for t in candidates]
-        return float(candidates[int(np.argmax(accuracy))])
+        kept_right = [((confidence >= t) & correct & in_scope).sum() + ((confidence < t) & ~in_scope).sum()
+                      for t in candidates]
+        self.threshold = float(candidates[int(np.argmax(kept_right))])
 
     # -- prediction -----------------------------------------------------------------------------
     def predict(self, texts: Sequence[str]) -> list[IntentGuess]:
         if self._head is None:
             raise RuntimeError("fit the intent model first")
-        probs = self._probabilities((self._head, self._examples, self._example_labels),
-                                    self.embedder.embed(list(texts)))
+        queries = self.embedder.embed(list(texts))
+        probs = (self.linear_weight * self._linear_probs(self._head, queries)
+                 + (1 - self.linear_weight) * self._nearest(self._examples, self._example_labels, queries))
         guesses = []
         for row in probs:
             best = self.labels[int(row.argmax())]
             confidence = float(row.max())
             rejected = self.oos_label is not None and confidence < self.threshold
-            guesses.append(IntentGuess(self.oos_label if rejected else best, confidence, best))  # type: ignore[arg-type]
+            guesses.append(IntentGuess(self.oos_label if rejected and self.oos_label else best, confidence, best))
         return guesses

@@ -61,8 +61,12 @@ def test_model_learns_held_out_utterances_and_rejects_out_of_scope(embedder) -> 
     model = FewShotIntentModel(embedder, oos_label=OOS).fit([t for t, _ in train], [lb for _, lb in train])
     assert OOS not in model.labels and 0.0 < model.threshold < 1.0
     guesses = model.predict([t for t, _ in test])
-    accuracy = sum(g.label == lb for g, (_, lb) in zip(guesses, test, strict=True)) / len(test)
-    assert accuracy >= 0.7, accuracy  # measured 0.72: ~7 examples a label, rejections counted as errors
+    in_scope = [(g, lb) for g, (_, lb) in zip(guesses, test, strict=True) if lb != OOS]
+    out_of_scope = [g for g, (_, lb) in zip(guesses, test, strict=True) if lb == OOS]
+    # ~7 examples a label: measured 0.76 before rejection, 0.74 after it, 2 of 7 off-topic rows rejected
+    assert sum(g.best_in_scope == lb for g, lb in in_scope) / len(in_scope) >= 0.7
+    assert sum(g.label == OOS for g, _ in in_scope) / len(in_scope) <= 0.1
+    assert any(g.label == OOS for g in out_of_scope)
     assert all(g.best_in_scope in model.labels and 0.0 <= g.confidence <= 1.0 for g in guesses)
 
 
