@@ -41,7 +41,7 @@ def evaluate_intents(train: tuple[Sequence[str], Sequence[str]], test: tuple[Seq
                      embedder: Embedder, oos_label: str | None = None, limit: int | None = None) -> IntentReport:
     from sklearn.metrics import f1_score, matthews_corrcoef
 
-    texts, truth = list(test[0])[:limit] if limit else list(test[0]), list(test[1])[:limit] if limit else list(test[1])
+    texts, truth = list(test[0])[:limit or None], list(test[1])[:limit or None]
     start = time.perf_counter()
     model = FewShotIntentModel(embedder, oos_label).fit(*train)
     report = IntentReport(len(train[0]), len(model.labels), len(texts), oos_label,

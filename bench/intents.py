@@ -55,6 +55,7 @@ def main() -> int:
 
     from assistant.intent_eval import evaluate_intents
     from assistant.intent_model import read_intent_csv
+    from bench.output import emit
     from knowledge.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
@@ -85,9 +86,7 @@ def main() -> int:
     }
     result = {"benchmark": "intents", "model": "bundled MiniLM + logistic head + nearest examples",
               "summary": summary, "runs": runs, "published": PUBLISHED}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    emit(result, args.out)
     return 0
 
 

@@ -11,7 +11,6 @@ Run: ``make bench`` (or ``python bench/latency.py [--rounds N] [--out FILE]``); 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -22,6 +21,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 MESSAGES = [
     "running shoes under $80 for flat feet",
@@ -153,10 +154,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("bench/results/latency.json"))
     args = parser.parse_args()
-    result = run(args.rounds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    from bench.output import emit
+
+    emit(run(args.rounds), args.out)
 
 
 if __name__ == "__main__":

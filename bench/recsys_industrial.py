@@ -25,6 +25,7 @@ GOAL_NDCG10 = 0.13
 
 
 def main() -> int:
+    from bench.output import emit
     from bench.recsys_data import convert, dataset_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,9 +59,7 @@ def main() -> int:
         "published": PUBLISHED,
         "goal_ndcg10": GOAL_NDCG10, "goal_met": pipeline["NDCG@10"] >= GOAL_NDCG10,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    emit(result, args.out)
     return 0
 
 

@@ -131,7 +131,7 @@ class Retriever:
         stored = self.index.vectors(PRODUCTS, product_ids)
         if not stored:
             return {}
-        query_vector = self.index.embedder.embed([query])[0]
+        query_vector = self.index.query_vector(query)
         return {pid: float(vec @ query_vector) for pid, vec in stored.items()}
 
     def search_faq(self, query: str, k: int = 3) -> list[FaqHit]:

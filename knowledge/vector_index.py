@@ -7,6 +7,7 @@ metadata: re-syncing unchanged records embeds and writes nothing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from tqdm.auto import tqdm
 
 from knowledge.database import SyncCounts
 from knowledge.embed import Embedder
+
+QUERY_CACHE_SIZE = 256
 
 MetadataValue = str | int | float | bool | list[str]
 
@@ -50,6 +53,7 @@ class VectorIndex:
             path=str(self.path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
         )
         self._collections: dict[str, Any] = {}
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _collection(self, name: str) -> Any:
         if name not in self._collections:
@@ -98,14 +102,24 @@ class VectorIndex:
         got = self._collection(name).get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
         return {id_: np.asarray(vec, dtype=np.float32) for id_, vec in zip(got["ids"], got["embeddings"], strict=True)}
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedding of a query text; recent ones are kept, since one turn asks with the same
+        text several times (search, relaxed searches, relevance of history candidates)."""
+        vector = self._query_vectors.pop(text, None)
+        if vector is None:
+            vector = self.embedder.embed([text])[0]
+        self._query_vectors[text] = vector
+        while len(self._query_vectors) > QUERY_CACHE_SIZE:
+            self._query_vectors.popitem(last=False)
+        return vector
+
     def query(self, name: str, text: str, k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
         collection = self._collection(name)
         total = collection.count()
         if total == 0 or k <= 0:
             return []
-        vector = self.embedder.embed([text])
         result = collection.query(
-            query_embeddings=vector,
+            query_embeddings=self.query_vector(text)[None, :],
             n_results=min(k, total),
             where=dict(where) if where else None,
             include=["documents", "distances"],
