@@ -245,6 +245,52 @@ def intents_evaluate(
     typer.echo(f"latency: {report.latency_ms}")
 
 
+support_app = typer.Typer(help="Handoff tickets and the audit log of order actions.", no_args_is_help=True)
+app.add_typer(support_app, name="support")
+DataDir = Annotated[Path | None, typer.Option(help="state folder (default: settings)")]
+
+
+@support_app.command("tickets")
+def support_tickets(
+    include_closed: Annotated[bool, typer.Option("--all", help="closed tickets too")] = False,
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The handoff queue, oldest first, with each ticket's summary."""
+    from ui.copilot import ticket_json
+
+    tickets = _services(data_dir).tickets.queue(None if include_closed else "open")
+    if as_json:
+        typer.echo(json.dumps([ticket_json(t) for t in tickets], indent=2))
+        return
+    for ticket in tickets:
+        typer.echo(f"{ticket.id} [{ticket.status}] {ticket.created:%Y-%m-%d %H:%M} {ticket.reason.value}")
+        typer.echo("    " + ticket.summary.replace("\n", "\n    "))
+    if not tickets:
+        typer.echo("no tickets")
+
+
+@support_app.command("audit")
+def support_audit(
+    order: Annotated[str | None, typer.Option(help="one order id")] = None,
+    session: Annotated[str | None, typer.Option(help="one chat session id")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Order actions, newest first: lookups, failed verifications, proposals, refusals and writes."""
+    entries = _services(data_dir).order_log.entries(session_id=session, order_id=order and order.upper(), limit=limit)
+    if as_json:
+        typer.echo(json.dumps([{**e.__dict__, "outcome": e.outcome.value, "ts": e.ts.isoformat() if e.ts else None}
+                               for e in entries], indent=2))
+        return
+    for e in entries:
+        typer.echo(f"{e.ts:%Y-%m-%d %H:%M:%S} {e.session_id} {e.actor} {e.order_id or '-'} {e.action} "
+                   f"{e.outcome.value}: {e.detail}")
+    if not entries:
+        typer.echo("no order actions logged")
+
+
 def main() -> None:
     app()
 

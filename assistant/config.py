@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     models_dir: Path | None = None  # converted/cached model weights; empty = data_dir/models
     store_name: str = "Maple & Main"
     max_message_chars: int = Field(default=2000, ge=10)
+    intents_csv: Path | None = Field(default=None, description="a store's own intents: sentence,label CSV")
     clock: datetime | None = Field(default=None, description="pin 'now' (tests, demos); empty = real time")
     llm: LLMSettings = LLMSettings()
     embedder: EmbedderSettings = EmbedderSettings()

@@ -43,6 +43,8 @@ class Reply:
     used_fallback: bool = False  # the deterministic lead replaced the LLM's
     problems: list[str] = field(default_factory=list)
     handoff: bool = False
+    ticket_id: str | None = None  # the handoff ticket this conversation has open
+    pending_action: str | None = None  # an order action waiting for "yes" (or a detail): its kind
 
     @property
     def product_ids(self) -> list[str]:

@@ -124,9 +124,22 @@ class Services:
 
     @cached_property
     def intent_classifier(self):
-        from assistant.intents import IntentClassifier
+        from assistant.intents import IntentClassifier, load_examples
 
-        return IntentClassifier(self.embedder)
+        examples = load_examples()
+        if self.store_intents is not None:
+            for label, extra in self.store_intents.extra_examples.items():
+                examples[label] = examples[label] + extra
+        return IntentClassifier(self.embedder, examples)
+
+    @cached_property
+    def store_intents(self):
+        """The store's own intents (``intents_csv``), or None."""
+        from assistant.intents import load_examples
+        from assistant.store_intents import StoreIntents
+
+        path = self.settings.intents_csv
+        return StoreIntents(self.embedder, load_examples(), path) if path else None
 
     @property
     def scorer_dir(self) -> Path:
@@ -211,14 +224,31 @@ class Services:
         return Ranker(self.explainer, weights)
 
     @cached_property
+    def order_log(self):
+        """The audit log of order actions (and the return/exchange requests they created)."""
+        from knowledge.order_log import OrderLog
+
+        return OrderLog(self.db)
+
+    @cached_property
+    def tickets(self):
+        """Handoff tickets: the agent copilot's queue."""
+        from knowledge.tickets import TicketStore
+
+        return TicketStore(self.db)
+
+    @cached_property
     def assistant(self):
         from assistant.answers.faq import FaqAnswers
         from assistant.answers.orders import OrderAnswers
         from assistant.answers.products import ProductAnswers
         from assistant.chat import Assistant
         from assistant.grounding import GroundingVerifier
+        from assistant.handoff import Handoff
+        from assistant.order_tools import OrderTools
         from assistant.slots import SlotExtractor
         from assistant.writer import ReplyWriter
+        from knowledge.retrieval import current_faq
 
         s = self.settings
         catalog = self.catalog
@@ -226,7 +256,9 @@ class Services:
                                   lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
                                   lambda: self.history_candidates, lambda: self.product_vectors)
         categories = {p.id: p.category for p in catalog}
-        orders = OrderAnswers(self.db, {e.id: e for e in self.faq_entries}, lambda: categories, s.now)
+        slots = SlotExtractor(catalog)
+        tools = OrderTools(self.db, self.order_log, catalog.get, lambda: categories, s.now)
+        orders = OrderAnswers(tools, {e.id: e for e in self.faq_entries}, slots.extract)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
         writer = ReplyWriter(self.llm, GroundingVerifier(catalog), s.store_name, s.llm.max_new_tokens)
 
@@ -234,14 +266,18 @@ class Services:
             customer = self.db.customer(customer_id)
             return customer.name if customer else None
 
-        return Assistant(catalog, self.intent_classifier, SlotExtractor(catalog), products, orders, faq,
-                         writer, customer_name, s.store_name, s.max_message_chars)
+        handoff = Handoff(self.tickets, customer_name, s.now)
+        faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}
+        return Assistant(catalog, self.intent_classifier, slots, products, orders, faq, writer, handoff,
+                         customer_name, s.store_name, s.max_message_chars, self.store_intents, faq_by_id.get)
 
     def warm_up(self) -> None:
         """Load the models now rather than on the first message."""
         with self._lock:
             self.embedder.embed(["warm up"])
             self.intent_classifier.embedding_scores("hello")
+            if self.store_intents is not None:
+                self.store_intents.match("hello")  # fits the store's intent model
             load = getattr(self.llm, "load", None)
             if load is not None:
                 load()

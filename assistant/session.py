@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 
+from assistant.order_tools import ProposedAction
 from assistant.slots import SlotUpdate
 from knowledge.retrieval import ProductFilter
 
@@ -25,18 +26,22 @@ class Constraints:
     min_price: float | None = None
     max_price: float | None = None
     in_stock_only: bool = False
+    use: str | None = None  # what it is for ("flat feet"): steers ranking, never filters
 
     def to_filter(self) -> ProductFilter:
         fields = asdict(self)
         fields.pop("product_label")
+        fields.pop("use")
         fields["subcategories"] = fields.pop("product_types")
         return ProductFilter(**fields)
 
     def describe(self) -> list[str]:
-        """Human-readable chips, e.g. ['running shoes', 'blue', 'under $80.00']."""
+        """Human-readable chips, e.g. ['running shoes', 'blue', 'for flat feet', 'under $80.00']."""
         chips = [c for c in (self.product_label or self.category, self.brand, self.color) if c]
         if self.size:
             chips.append(f"size {self.size}")
+        if self.use:
+            chips.append(f"for {self.use}")
         if self.min_price is not None and self.max_price is not None:
             chips.append(f"${self.min_price:.2f}–${self.max_price:.2f}")
         elif self.max_price is not None:
@@ -64,6 +69,8 @@ class Constraints:
         }
         if update.clear_budget:
             changes.update(min_price=None, max_price=None)
+        for name in update.cleared - update.mentioned:  # "any color", "forget the brand"
+            changes[name] = None
         if update.cheaper and cheaper_than is not None:
             changes["max_price"] = round(cheaper_than - 0.01, 2)
         if "product_types" not in changes and "category" in changes and base.product_types:
@@ -96,6 +103,11 @@ class SessionState:
     last_intent: str | None = None
     pending_order_id: str | None = None  # asked for its e-mail, not yet verified
     verified_order_ids: set[str] = field(default_factory=set)
+    order_request: str = ""  # the change asked for while credentials were missing
+    failed_verifications: int = 0
+    pending_action: ProposedAction | None = None  # proposed by code; written only after an explicit yes
+    failures: int = 0  # consecutive turns the assistant could not help with
+    ticket_id: str | None = None  # open handoff ticket
     turns: list[Turn] = field(default_factory=list)
 
     def referenced_products(self, text: str) -> list[str]:

@@ -1,7 +1,7 @@
-"""Read shopping constraints out of a message: category, budget, color, size, brand, stock.
+"""Read shopping constraints out of a message: category, budget, color, size, brand, use, stock.
 
 Rule-based on purpose: prices and sizes must be exact, and the vocabulary (categories, brands,
-colors, sizes) comes from the store's own catalog, so a new store needs no retraining.
+colors, sizes, uses) comes from the store's own catalog, so a new store needs no retraining.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.product_types import ProductTypeMatcher
+from assistant.product_types import ProductTypeMatcher, singular
 from knowledge.catalog import Catalog
+from knowledge.schemas import Product
 
 # Broad words shoppers use for each demo category (product types come from the catalog).
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
@@ -42,15 +43,38 @@ SIZE_WORDS = {"extra small": "xs", "small": "s", "medium": "m", "large": "l", "e
               "xx-large": "xxl", "x-large": "xl"}
 _NUM = r"\$?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d.,]*\d)\s?(?:dollars|usd|bucks|\$)?"
 _NOT_MONEY = r"(?!\s?(?:%|percent|people|person|players?|pieces?|years?|yo\b|months?|l\b|liters?|litres?|mm|cm|inch|in\b|ft|feet|lbs?|pounds?|kg|g\b|oz|w\b|watts?|hours?|days?|gb|tb|mah|quart|qt|cups?|pack))"
-_MAX = re.compile(rf"\b(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|within|budget(?: is| of)?|<)\s*{_NUM}{_NOT_MONEY}", re.I)
-_MIN = re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>)\s*{_NUM}{_NOT_MONEY}", re.I)
+# "no more than 90" is a maximum and "no less than 30" a minimum, whatever "more"/"less" say alone
+_MAX = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{_NUM}{_NOT_MONEY}", re.I)
+_MIN = re.compile(rf"\b(?<!no )(?<!not )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than|>)\s*{_NUM}{_NOT_MONEY}", re.I)
 _RANGE = re.compile(rf"\bbetween\s*{_NUM}\s*(?:and|-|to)\s*{_NUM}|{_NUM}\s*(?:-|to)\s*{_NUM}{_NOT_MONEY}", re.I)
 _AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{_NUM}{_NOT_MONEY}", re.I)
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable)\b", re.I)
-_NO_BUDGET = re.compile(r"\b(any price|no budget|price doesn'?t matter|forget the budget)\b", re.I)
+_NO_BUDGET = re.compile(
+    r"\b(any price|no budget|any budget|price doesn'?t matter|(?:price|money|cost) is no object|"
+    r"(?:forget|drop|remove|ignore|clear|lose|scrap)(?: about)? (?:the |my |that )?(?:budget|price (?:limit|filter|range|cap))"
+    r"|no price limit)\b", re.I)
+# "any color", "forget the brand": drop that constraint (never with a new value: "any size 10?")
+_CLEAR = re.compile(r"\b(?:any|(?:forget|drop|remove|ignore|clear|scrap)(?: about)?(?: the| my| that)?)\s+"
+                    r"(colou?r|size|brand|use)s?\b(?!\s*(?:\d|xs|s|m|l|xl|xxl)\b)", re.I)
 _SIZE = re.compile(r"\bsize\s*(?:is\s*|of\s*|:\s*)?(xxs|xs|s|m|l|xl|xxl|\d{1,2}(?:\.5)?|small|medium|large|extra large|one size)\b", re.I)
 _SIZE_BARE = re.compile(r"(?<![\w-])(xxs|xs|xl|xxl)(?![\w-])", re.I)
 _SIZE_IN = re.compile(r"\b(?:in|a|an)\s+(extra small|small|medium|large|extra large|xs|xl|xxl)\b(?!\s+(?:size|tent|dog|cat|pot|pan|room|bag|backpack|bowl|roast|heat|grind|firmness))", re.I)
+# The use slot: what the product is for ("for flat feet", "for hiking", "to go camping"). Its values are
+# the catalog's tags; these are other words shoppers use for a tag (kept only if the store has the tag).
+USE_SYNONYMS = {
+    "hike": "hiking", "hiking trip": "hiking", "trek": "hiking", "camp": "camping", "camping trip": "camping",
+    "run": "running", "jog": "running", "jogging": "running", "traveling": "travel", "travelling": "travel",
+    "trip": "travel", "flight": "travel", "flat foot": "flat feet", "rainy weather": "rain", "wet weather": "rain",
+    "rainy day": "rain", "working out": "gym", "workout": "gym", "kid": "kids", "child": "kids",
+    "children": "kids", "little one": "toddler", "toddlers": "toddler", "babies": "baby", "newborn": "baby",
+    "biking": "cycling", "bike ride": "cycling", "cold": "cold weather", "swim": "swimming",
+    "commuting": "commute", "the snow": "snow", "office work": "office",
+}
+# Tags that say what a product is like, not what it is for ("for a budget" is the budget slot).
+NOT_USES = frozenset("budget gift gifts premium luxury classic basics everyday sale cheap her him men women".split())
+_USE_LEAD = (r"\b(?:(?:good|great|ideal|suitable|made|meant|best|perfect)\s+)?(?:for(?:\s+use\s+(?:in|on|with))?|to\s+go|"
+             r"when|while)\s+(?:(?:a|an|my|the|our|your|his|their|some|long|short|going|doing|use|using|"
+             r"everyday|daily|weekend|day|rainy)\s+)*?")
 _IN_STOCK = re.compile(r"\b(in stock|available now|ships? (now|today)|can i get (it|them) now)\b", re.I)
 
 
@@ -60,7 +84,20 @@ in a an the with for and or but please instead only just also still maybe do you
 colour colors under below over above less than more cheaper cheap expensive pricier price budget dollars bucks
 between around about to from max min at most least no same similar like that this version versions
 available stock now too i want need would prefer actually make rather any other different some
+is fine ok okay forget drop remove ignore clear matter doesn don t whatever limit let lets go can could be try
+bit little slightly even much lot something pair model version brand use instead no yes yeah nah hmm oh well
 """.split())
+
+
+def suits_use(product: Product, use: str) -> bool:
+    """Whether the catalog says ``product`` is for ``use``: one of its tags or attribute values names it
+    ("day hiking" suits "hiking", gender "kids" suits "kids")."""
+    pattern = re.compile(rf"\b{re.escape(use.lower())}(?:e?s)?\b")
+    values = [*product.tags]
+    for key, value in product.attributes.items():
+        if key not in ("color", "size"):
+            values.extend([value] if isinstance(value, str) else value)
+    return any(pattern.search(v.lower()) for v in values)
 
 
 def is_refinement(text: str, update: SlotUpdate, vocabulary: set[str]) -> bool:
@@ -87,12 +124,27 @@ class SlotUpdate:
     min_price: float | None = None
     max_price: float | None = None
     in_stock_only: bool | None = None
+    use: str | None = None  # what it is for, a catalog tag: "flat feet", "hiking", "toddler"
+    use_span: tuple[int, int] | None = None  # where the message says it ("for flat feet")
+    category_from_use: bool = False  # the category was read only from the use ("something for camping")
     cheaper: bool = False  # "cheaper than that": below the top item shown
     clear_budget: bool = False
+    cleared: set[str] = field(default_factory=set)  # constraints to drop: "any color" → {"color"}
     mentioned: set[str] = field(default_factory=set)
 
     def is_empty(self) -> bool:
-        return not self.mentioned and not self.cheaper and not self.clear_budget
+        return not self.mentioned and not self.cheaper and not self.clear_budget and not self.cleared
+
+    def changes_search(self) -> bool:
+        """Whether the message changes the constraints at all ("cheaper", "any color", "in blue")."""
+        return bool(self.mentioned or self.cheaper or self.clear_budget or self.cleared)
+
+    def keep_category(self) -> None:
+        """Forget a category read only from the use: "what about for camping?" while looking at shoes
+        means shoes for camping, not the outdoor category."""
+        if self.category_from_use:
+            self.category, self.category_from_use = None, False
+            self.mentioned.discard("category")
 
 
 def _money(value: str) -> float:
@@ -129,13 +181,44 @@ class SlotExtractor:
         self._sizes = {s.lower() for s in catalog.sizes}
         self._types = ProductTypeMatcher(catalog)
         self.vocabulary = self._colors | self._sizes | set(SIZE_WORDS) | set(self._brand_of)
+        self._use_of = self._use_vocabulary(catalog)
+        alternatives = sorted((re.escape(w) for w in self._use_of), key=len, reverse=True)
+        self._use_re = re.compile(_USE_LEAD + r"(" + "|".join(alternatives) + r")(?:e?s)?\b", re.I) \
+            if alternatives else None
+
+    def _use_vocabulary(self, catalog: Catalog) -> dict[str, str]:
+        """Phrase → catalog tag for every tag that can say what a product is for: not a color, brand,
+        category, product type or a quality such as "budget"."""
+        excluded = set(NOT_USES) | set(self._colors) | set(self._brand_of) | set(catalog.categories)
+        uses: dict[str, str] = {}
+        for tag in catalog.tags:
+            if tag in excluded or self._types.match(tag) is not None or not re.search(r"[a-z]{2}", tag):
+                continue
+            uses[tag] = tag
+        for word, tag in USE_SYNONYMS.items():
+            if tag in uses:
+                uses.setdefault(word, tag)
+        return uses
+
+    @property
+    def uses(self) -> set[str]:
+        """The use values this store knows (its tags that name a use)."""
+        return set(self._use_of.values())
+
+    def strip_use(self, text: str) -> str:
+        """The message without what it says the product is for ("trail shoes for flat feet" → "trail shoes")."""
+        if self._use_re is None:
+            return text
+        return re.sub(r"\s{2,}", " ", self._use_re.sub(" ", text)).strip()
 
     def is_refinement(self, text: str, update: SlotUpdate) -> bool:
-        return is_refinement(text, update, self.vocabulary)
+        # what it is for, "money is no object" and "any color" adjust the search: not words of a new one
+        return is_refinement(_CLEAR.sub(" ", _NO_BUDGET.sub(" ", self.strip_use(text))), update, self.vocabulary)
 
     def extract(self, text: str) -> SlotUpdate:
         update = SlotUpdate()
         lowered = text.lower()
+        self._extract_use(text, update)
         if kind := self._types.match(text):
             update.product_types, update.product_label = kind.subcategories, kind.label
             update.mentioned |= {"product_types", "product_label"}
@@ -143,8 +226,16 @@ class SlotExtractor:
                 update.category = kind.category
                 update.mentioned.add("category")
         if self._category_re and update.category is None and not update.product_types:
-            # The longest match wins ("running shoe" over "shoe"); ties go to the first.
-            matches = sorted(self._category_re.finditer(lowered), key=lambda m: -len(m.group(1)))
+            # The longest match wins ("running shoe" over "shoe"); ties go to the first. Words of the use
+            # count only when nothing else names a category ("shoes for a toddler" are shoes, not toys).
+            without_use = lowered
+            if update.use_span:
+                start, end = update.use_span
+                without_use = lowered[:start] + " " + lowered[end:]
+            matches = sorted(self._category_re.finditer(without_use), key=lambda m: -len(m.group(1)))
+            if not matches and update.use_span:
+                matches = sorted(self._category_re.finditer(lowered), key=lambda m: -len(m.group(1)))
+                update.category_from_use = bool(matches)
             if matches:
                 update.category = self._category_of[matches[0].group(1).lower()]
                 update.mentioned.add("category")
@@ -160,7 +251,18 @@ class SlotExtractor:
         if _IN_STOCK.search(text):
             update.in_stock_only = True
             update.mentioned.add("in_stock_only")
+        for m in _CLEAR.finditer(text):
+            name = m.group(1).lower().replace("colour", "color")
+            if name not in update.mentioned:
+                update.cleared.add(name)
         return update
+
+    def _extract_use(self, text: str, update: SlotUpdate) -> None:
+        if self._use_re and (m := self._use_re.search(text)):
+            phrase = m.group(1).lower()
+            update.use = self._use_of.get(phrase) or self._use_of.get(singular(phrase), phrase)
+            update.use_span = m.span()
+            update.mentioned.add("use")
 
     def _extract_size(self, text: str, update: SlotUpdate) -> None:
         m = _SIZE.search(text) or _SIZE_IN.search(text) or _SIZE_BARE.search(text)

@@ -9,7 +9,7 @@ from knowledge.schemas import Product
 
 
 class Catalog:
-    """Products by id, plus the categories, brands, colors and sizes that occur in them.
+    """Products by id, plus the categories, brands, colors, sizes and tags that occur in them.
 
     >>> Catalog([]).categories
     []
@@ -23,6 +23,8 @@ class Catalog:
         self.brands = sorted({p.brand for p in self._by_id.values()})
         self.colors = sorted({c for p in self._by_id.values() for c in p.colors})
         self.sizes = sorted({s for p in self._by_id.values() for s in p.sizes})
+        # what products are tagged for ("flat feet", "hiking", "toddler"): the vocabulary of the use slot
+        self.tags = sorted({t.strip().lower() for p in self._by_id.values() for t in p.tags if t.strip()})
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -16,6 +16,7 @@ import yaml
 
 from assistant.errors import InvalidMessage
 from assistant.session import SessionState
+from assistant.slots import suits_use
 
 CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 _PRICE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
@@ -46,8 +47,18 @@ def _allowed_prices(reply, services, message: str) -> set[float]:
     return allowed
 
 
-def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog) -> None:
+def _shown(shown_before: list[str], position: int | str) -> str:
+    """The id of the item at ``position`` (1-based, or "last") of what was on screen before the turn."""
+    assert shown_before, "nothing was shown before this turn"
+    index = len(shown_before) - 1 if position == "last" else int(position) - 1
+    assert 0 <= index < len(shown_before), f"only {len(shown_before)} items were shown"
+    return shown_before[index]
+
+
+def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog,
+           shown_before: list[str] | None = None) -> None:
     products = [catalog.require(p.id) for p in reply.products]
+    shown_before = shown_before or []
     if "intent" in expect:
         wanted = expect["intent"] if isinstance(expect["intent"], list) else [expect["intent"]]
         assert reply.intent in wanted, f"intent {reply.intent} not in {wanted}"
@@ -78,6 +89,17 @@ def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog
         assert chip in reply.constraints, f"{chip!r} not in {reply.constraints}"
     for chip in expect.get("constraints_exclude", []):
         assert chip not in reply.constraints, f"{chip!r} in {reply.constraints}"
+    if "constraints_exact" in expect:
+        assert reply.constraints == expect["constraints_exact"], reply.constraints
+    if "suits_use" in expect:  # the top item is, per its catalog tags/attributes, for that use
+        assert products and suits_use(products[0], expect["suits_use"]), (products[0].id, products[0].tags)
+    if "shown_items" in expect:  # the reply is about these items of what was on screen ("the second one")
+        wanted = [_shown(shown_before, pos) for pos in expect["shown_items"]]
+        assert reply.product_ids == wanted, (reply.product_ids, wanted)
+    if "cheaper_than_shown" in expect:  # every item costs less than that item shown before
+        limit = catalog.require(_shown(shown_before, expect["cheaper_than_shown"])).price
+        assert all(p.price < limit for p in products), ([(p.id, p.price) for p in products], limit)
+        assert f"under ${limit - 0.01:.2f}" in reply.constraints, reply.constraints
     if "faq_ids_any" in expect:
         assert set(reply.faq_ids) & set(expect["faq_ids_any"]), reply.faq_ids
     if "faq_ids_none" in expect:
@@ -94,6 +116,31 @@ def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog
         assert reply.handoff is expect["handoff"]
 
 
+def _check_service(expect: dict[str, Any], reply, services, state: SessionState, audit: list[str]) -> None:
+    """Order actions, audit log and handoff tickets, checked in the database itself."""
+    if "pending_action" in expect:
+        assert reply.pending_action == expect["pending_action"], f"pending {reply.pending_action}"
+    if "audit" in expect:  # the audit outcomes this turn logged, in order
+        assert audit == expect["audit"], f"audit {audit}"
+    for order_id, status in expect.get("order_status", {}).items():
+        assert services.db.order(order_id).status.value == status
+    for order_id, address in expect.get("shipping_address", {}).items():
+        assert services.db.order(order_id).shipping_address == address
+    for order_id, kinds in expect.get("requests", {}).items():
+        requests = services.order_log.requests_for(order_id)
+        assert [(r.kind, r.new_sku) if r.new_sku else r.kind for r in requests] == [
+            tuple(k) if isinstance(k, list) else k for k in kinds], requests
+    if "ticket" in expect:
+        ticket = services.tickets.open_for(state.session_id)
+        assert (ticket is not None) is expect["ticket"] and (reply.ticket_id is not None) is expect["ticket"]
+        if ticket is not None:
+            assert reply.ticket_id == ticket.id and reply.handoff
+            if "ticket_reason" in expect:
+                assert ticket.reason.value == expect["ticket_reason"]
+            for text in expect.get("ticket_summary_contains", []):
+                assert text in ticket.summary, ticket.summary
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.parametrize("convo", _load())
@@ -105,10 +152,14 @@ def test_conversation(convo: dict[str, Any], assistant, services, catalog) -> No
             with pytest.raises(InvalidMessage, match=expect["error"]):
                 assistant.respond(state, turn["user"] * turn.get("repeat", 1))
             continue
+        logged = len(services.order_log.entries(session_id=state.session_id))
+        shown_before = list(state.shown_product_ids)
         reply = assistant.respond(state, turn["user"])
         context = f"turn {number} {turn['user']!r}: "
         try:
-            _check(expect, reply, services, state, catalog)
+            _check(expect, reply, services, state, catalog, shown_before)
+            new = services.order_log.entries(session_id=state.session_id)[: -logged or None]
+            _check_service(expect, reply, services, state, [e.outcome.value for e in reversed(new)])
             allowed = _allowed_prices(reply, services, turn["user"])
             for raw in _PRICE.findall(reply.text):
                 assert float(raw.replace(",", "")) in allowed, f"ungrounded price ${raw}"
@@ -116,9 +167,15 @@ def test_conversation(convo: dict[str, Any], assistant, services, catalog) -> No
             raise AssertionError(context + str(exc)) from exc
 
 
-def test_at_least_fifteen_conversations_cover_every_intent() -> None:
+WORDS_ONLY = {"text_contains", "text_not_contains"}
+
+
+def test_at_least_sixty_conversations_cover_every_intent_and_assert_facts() -> None:
     convos = [c.values[0] for c in _load()]
-    assert len(convos) >= 15
+    assert len(convos) >= 60
+    for convo in convos:  # every conversation checks state or facts somewhere, not only wording
+        keys = {k for turn in convo["turns"] for k in turn.get("expect", {})}
+        assert keys - WORDS_ONLY, convo["name"]
     intents = set()
     for convo in convos:
         for turn in convo["turns"]:

@@ -11,6 +11,9 @@ Named API endpoints (for ``gradio_client``):
   thumbs ``up``/``down`` on an assistant reply, found by its chat-history index in a ``/reply`` session
   (user and assistant messages alternate from 0) or by its text.
 
+* ``/tickets`` — ``(include_closed)`` → the handoff queue, oldest first; ``/ticket`` — ``(ticket_id)`` → one
+  ticket (summary, transcript, order ids); ``/close_ticket`` — ``(ticket_id)`` → the closed ticket.
+
 In the browser, clicking a card (``gr.HTML`` with a ``js_on_load`` hook) logs the click and shows the
 product's details; the chat's thumbs (``gr.Chatbot.like``) store ratings the same way.
 """
@@ -28,6 +31,7 @@ from assistant.reply import PartialText, Reply
 from assistant.services import Services
 from assistant.session import SessionState
 from ui.cards import CARD_CLICK_JS, CSS, card_details, cards_html, chips_html, sources_markdown
+from ui.copilot import QUEUE_COLUMNS, queue_rows, ticket_json, ticket_markdown
 
 GUEST = "guest"
 EXAMPLES = [
@@ -158,10 +162,44 @@ def build_app(services: Services) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         return {"logged": True, **record.model_dump(mode="json")}
 
+    # -- agent copilot: the handoff queue ------------------------------------------------------------
+    def _ticket(ticket_id: str):
+        try:
+            return services.tickets.get(ticket_id.strip())
+        except LookupError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def queue_view(include_closed: bool) -> list[list[str]]:
+        return queue_rows(services.tickets.queue(None if include_closed else "open"))
+
+    def show_ticket(ticket_id: str) -> str:
+        ticket = _ticket(ticket_id)
+        orders = [o for o in map(services.db.order, ticket.order_ids) if o is not None]
+        return ticket_markdown(ticket, orders)
+
+    def pick_ticket(evt: gr.SelectData) -> tuple[str, str]:
+        row = evt.row_value if isinstance(evt.row_value, list) else []
+        ticket_id = str(row[0]) if row else ""
+        return ticket_id, show_ticket(ticket_id) if ticket_id else ticket_markdown(None, [])
+
+    def close_from_ui(ticket_id: str, include_closed: bool) -> tuple[str, list[list[str]]]:
+        services.tickets.close(_ticket(ticket_id).id, services.settings.now())
+        return show_ticket(ticket_id), queue_view(include_closed)
+
+    def tickets_api(include_closed: bool = False) -> list[dict[str, Any]]:
+        """The handoff queue (open tickets, oldest first; all tickets with ``include_closed``)."""
+        return [ticket_json(t) for t in services.tickets.queue(None if include_closed else "open")]
+
+    def ticket_api(ticket_id: str) -> dict[str, Any]:
+        return ticket_json(_ticket(ticket_id))
+
+    def close_ticket_api(ticket_id: str) -> dict[str, Any]:
+        return ticket_json(services.tickets.close(_ticket(ticket_id).id, services.settings.now()))
+
     with gr.Blocks(title=f"{store} assistant") as app:
         state = gr.State(None)
         gr.Markdown(f"## {store} · shopping assistant")
-        with gr.Row(equal_height=False):
+        with gr.Tab("Shop"), gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(label="Chat", height=520, placeholder="Ask about products, orders or policies.")
                 with gr.Row():
@@ -177,6 +215,16 @@ def build_app(services: Services) -> gr.Blocks:
                 cards = gr.HTML(cards_html(None), js_on_load=CARD_CLICK_JS)
                 details = gr.HTML(card_details(None), js_on_load=None)
                 sources = gr.Markdown()
+        with gr.Tab("Agent copilot"):
+            gr.Markdown("**Handoff tickets** — conversations passed to a person, oldest first.")
+            with gr.Row():
+                refresh = gr.Button("Refresh queue", scale=0)
+                show_closed = gr.Checkbox(label="include closed", value=False, scale=0)
+            queue = gr.Dataframe(headers=QUEUE_COLUMNS, value=[], interactive=False, wrap=True)
+            with gr.Row():
+                picked = gr.Textbox(label="Ticket", placeholder="HT-1", scale=1)
+                close = gr.Button("Close ticket", scale=0)
+            ticket_view = gr.Markdown(ticket_markdown(None, []))
         outputs = [chatbot, cards, chips, sources, state, box]
         box.submit(chat, [box, customer, chatbot, state], outputs, api_name="chat")
         send.click(chat, [box, customer, chatbot, state], outputs, api_visibility="private")
@@ -184,6 +232,12 @@ def build_app(services: Services) -> gr.Blocks:
                         api_visibility="private")
         cards.click(open_card, [state, customer], [details, state], api_visibility="private")
         chatbot.like(rate_reply, [state, customer], None, api_visibility="private")
+        refresh.click(queue_view, show_closed, queue, api_visibility="private")
+        show_closed.change(queue_view, show_closed, queue, api_visibility="private")
+        queue.select(pick_ticket, None, [picked, ticket_view], api_visibility="private")
+        picked.submit(show_ticket, picked, ticket_view, api_visibility="private")
+        close.click(close_from_ui, [picked, show_closed], [ticket_view, queue], api_visibility="private")
+        app.load(queue_view, show_closed, queue, api_visibility="private")
         hidden = gr.Column(visible=False)
         with hidden:
             api_message, api_customer, api_session = gr.Textbox(), gr.Textbox(), gr.Textbox()
@@ -194,11 +248,16 @@ def build_app(services: Services) -> gr.Blocks:
             api_list = gr.Button()
             api_click = gr.Button()
             api_rate = gr.Button()
+            api_ticket_id, api_all = gr.Textbox(), gr.Checkbox()
+            api_tickets, api_ticket, api_close = gr.Button(), gr.Button(), gr.Button()
         api_go.click(reply_api, [api_message, api_customer, api_session], api_out, api_name="reply")
         api_list.click(customers_api, None, api_out, api_name="customers")
         api_click.click(click_api, [api_session, api_customer, api_product], api_out, api_name="click")
         api_rate.click(feedback_api, [api_session, api_customer, api_index, api_text, api_rating], api_out,
                        api_name="feedback")
+        api_tickets.click(tickets_api, api_all, api_out, api_name="tickets")
+        api_ticket.click(ticket_api, api_ticket_id, api_out, api_name="ticket")
+        api_close.click(close_ticket_api, api_ticket_id, api_out, api_name="close_ticket")
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.grounding import Evidence
+from assistant.order_tools import ProposedAction
 from assistant.reply import FaqRef, ProductRef
 from knowledge.schemas import Product
 
@@ -20,6 +21,9 @@ class Draft:
     order_ids: list[str] = field(default_factory=list)
     evidence: Evidence = field(default_factory=Evidence)
     handoff: bool = False
+    pending: ProposedAction | None = None  # an order action waiting for the shopper's yes / a detail
+    failed: bool = False  # counts toward "repeated failure" (a wrong e-mail, no answer found, …)
+    ticket_id: str | None = None
 
 
 def money(value: float, currency: str = "USD") -> str:

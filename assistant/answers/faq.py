@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.answers.draft import Draft
 from assistant.grounding import evidence_for
 from assistant.reply import FaqRef
 from knowledge.retrieval import Retriever
+from knowledge.schemas import FaqEntry
 
 HANDOFF_QUERY = "Can I talk to a real person instead of the assistant? support hours"
 
@@ -36,16 +38,19 @@ class FaqAnswers:
                 "faq",
                 "I couldn't find that in our store policies, and I'd rather not guess. "
                 "Would you like me to connect you with a human agent?",
+                failed=True,
             )
-        top = hits[0]
-        body = f"{_excerpt(top.entry.body)}\n\nSource: [{top.entry.id}] {top.entry.title}"
-        refs = [FaqRef(top.entry.id, top.entry.title)]
-        related = [h for h in hits[1:] if h.score >= self.min_score + 0.1]
+        related = [h.entry for h in hits[1:] if h.score >= self.min_score + 0.1]
+        return self.cite(hits[0].entry, message, related)
+
+    def cite(self, entry: FaqEntry, message: str, related: Sequence[FaqEntry] = (), intent: str = "faq") -> Draft:
+        """Answer with ``entry`` (an excerpt and its id), listing ``related`` entries."""
+        body = f"{_excerpt(entry.body)}\n\nSource: [{entry.id}] {entry.title}"
         if related:
-            body += "\nRelated: " + "; ".join(f"[{h.entry.id}] {h.entry.title}" for h in related)
-        evidence = evidence_for(texts=[message], policy_texts=[top.entry.body])
-        return Draft("faq", "Here's our policy on that:", body, topic=f"our policy on {top.entry.topic}",
-                     faq=refs, evidence=evidence)
+            body += "\nRelated: " + "; ".join(f"[{r.id}] {r.title}" for r in related)
+        evidence = evidence_for(texts=[message], policy_texts=[entry.body])
+        return Draft(intent, "Here's our policy on that:", body, topic=f"our policy on {entry.topic}",
+                     faq=[FaqRef(entry.id, entry.title)], evidence=evidence)
 
     def handoff(self, reason: str) -> Draft:
         hits = self.retriever.search_faq(HANDOFF_QUERY, k=1)

@@ -1,52 +1,125 @@
-"""Order answers (read-only): status and tracking, and what a return/exchange/cancel would need.
+"""Order answers: status and tracking, and the cancel / return / exchange / address-change dialogue.
 
-Order data is shown only to a verified shopper: the signed-in customer, or someone who gave
-the order number together with the e-mail address on it.
+Order data is shown only to a verified shopper: the signed-in customer, or someone who gave the
+order number together with the e-mail address on it (three wrong e-mails end the attempts for the
+session). A change is proposed by code after a policy check, and written only after the shopper's
+explicit "yes" (``assistant.order_tools``); every step goes to the audit log. The LLM writes no
+part of these replies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
 
-from assistant import policy
 from assistant.answers.draft import Draft, money
 from assistant.grounding import evidence_for
 from assistant.intents import ORDER_ID
+from assistant.order_tools import (
+    ActionKind,
+    ActionRefused,
+    OrderTools,
+    Proposal,
+    ProposedAction,
+    ReturnReason,
+    confirmation_of,
+    is_refusal,
+    variant_of,
+)
+from assistant.policy import Eligibility, check_address, variant_words
 from assistant.reply import FaqRef
 from assistant.session import SessionState
-from knowledge.database import StoreDatabase
-from knowledge.schemas import FaqEntry, Order, OrderStatus
+from assistant.slots import SlotUpdate
+from knowledge.order_log import ActionEntry, Outcome, ServiceRequest
+from knowledge.schemas import FaqEntry, Order, OrderItem, OrderStatus
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_CANCEL = re.compile(r"\b(cancel|stop)\b", re.I)
-_EXCHANGE = re.compile(r"\b(exchange|swap|different (size|colou?r))\b", re.I)
-_ADDRESS = re.compile(r"\baddress\b", re.I)
+MAX_VERIFY_ATTEMPTS = 3
+_CANCEL = re.compile(r"\bcancel", re.I)
+_ADDRESS = re.compile(r"\baddress\b|\b(?:ship|send|deliver) (?:it|them|my order|the order) to\b", re.I)
+_EXCHANGE = re.compile(r"\b(?:exchange|swap|different (?:size|colou?r)|(?:another|other) (?:size|colou?r)|"
+                       r"(?:bigger|smaller|larger) (?:size|one))\b", re.I)
+_ASKS_CHANGE = re.compile(r"\b(?:cancel|return|refund|exchange|swap|address)", re.I)
+_REASONS = (
+    (ReturnReason.WRONG_ITEM, re.compile(r"\bwrong (?:item|product|size sent|one)\b|\bnot what i ordered\b", re.I)),
+    (ReturnReason.DAMAGED, re.compile(r"\b(?:damaged|arrived broken|cracked|dented|torn)\b", re.I)),
+    (ReturnReason.DEFECTIVE, re.compile(r"\b(?:defective|faulty|broken|doesn'?t work|not working|stopped working)\b",
+                                        re.I)),
+)
+_ADDRESS_TAIL = re.compile(r"(?:\bto|:)\s+(\d{1,6}[A-Za-z]?\s+\S.*)$", re.I)
+_TITLE_WORD = re.compile(r"[a-z]{4,}")
+_COMMON = {"with", "from", "order", "return", "exchange", "want", "would", "like", "please", "item", "items",
+           "this", "that", "these", "those", "them", "size", "color", "colour", "different", "another"}
+ASK_YES = "Reply **yes** to go ahead, or **no** to leave the order as it is."
 
 
-def order_summary(order: Order) -> str:
+def order_summary(order: Order, requests: Sequence[ServiceRequest] = ()) -> str:
     items = ", ".join(f"{i.quantity} × {i.title}" for i in order.items)
     lines = [f"**Order {order.id}** — {order.status.value}, placed {order.placed_at:%B %d, %Y}",
-             f"- Items: {items}", f"- Total: {money(order.total, order.currency)}"]
+             f"- Items: {items}", f"- Total: {money(order.total, order.currency)}",
+             f"- Ship to: {order.shipping_address}"]
     if order.tracking_number:
         lines.append(f"- Tracking: {order.carrier} {order.tracking_number}")
     if order.status is OrderStatus.DELIVERED and order.delivered_at:
         lines.append(f"- Delivered on {order.delivered_at:%B %d, %Y}")
     elif order.status in (OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.SHIPPED) and order.estimated_delivery:
         lines.append(f"- Estimated delivery: {order.estimated_delivery:%B %d, %Y}")
+    titles = {i.product_id: i.title for i in order.items}
+    for request in requests:
+        what = f"exchange for {request.new_sku}" if request.kind == "exchange" else "return"
+        lines.append(f"- {request.id}: {what} of {titles.get(request.product_id, request.product_id)} "
+                     f"({request.status})")
     return "\n".join(lines)
 
 
-class OrderAnswers:
-    def __init__(self, db: StoreDatabase, faq: dict[str, FaqEntry], categories: Callable[[], dict[str, str]],
-                 now: Callable[[], datetime] = datetime.now):
-        self.db = db
-        self.faq = faq
-        self.categories = categories
-        self.now = now
+def action_kind(message: str) -> ActionKind:
+    if _CANCEL.search(message):
+        return ActionKind.CANCEL
+    if _ADDRESS.search(message):
+        return ActionKind.CHANGE_ADDRESS
+    if _EXCHANGE.search(message):
+        return ActionKind.EXCHANGE
+    return ActionKind.RETURN
 
-    def _verified_order(self, state: SessionState, message: str) -> tuple[Order | None, str | None]:
+
+def return_reason(message: str) -> ReturnReason:
+    return next((reason for reason, pattern in _REASONS if pattern.search(message)), ReturnReason.OTHER)
+
+
+def new_address(message: str) -> str | None:
+    m = _ADDRESS_TAIL.search(message.strip())
+    return m.group(1).strip().rstrip(".") if m else None
+
+
+def named_items(order: Order, message: str) -> list[OrderItem]:
+    """The order's items the message names by a word of their title that the other items lack."""
+    words = set(_TITLE_WORD.findall(message.lower())) - _COMMON
+    if not words:
+        return []
+    title_words = {i.product_id: set(_TITLE_WORD.findall(i.title.lower())) for i in order.items}
+    named = []
+    for item in order.items:
+        others = set().union(*(w for pid, w in title_words.items() if pid != item.product_id))
+        if words & (title_words[item.product_id] - others):
+            named.append(item)
+    return named
+
+
+class OrderAnswers:
+    def __init__(self, tools: OrderTools, faq: dict[str, FaqEntry], slots: Callable[[str], SlotUpdate]):
+        self.tools = tools
+        self.db = tools.db
+        self.faq = faq
+        self.slots = slots
+
+    # -- verification ----------------------------------------------------------------------------
+    def _audit(self, state: SessionState, action: str, outcome: Outcome, order_id: str = "", detail: str = "",
+               customer_id: str = "", arguments: dict[str, object] | None = None) -> None:
+        self.tools.log.record(ActionEntry(session_id=state.session_id, action=action, outcome=outcome,
+                                          order_id=order_id, customer_id=customer_id or state.customer_id or "",
+                                          detail=detail, arguments=arguments or {}), self.tools.now())
+
+    def _verified_order(self, state: SessionState, message: str, action: str) -> tuple[Order | None, str | None]:
         """The order the message is about and is allowed to see, or a prompt for credentials."""
         m = ORDER_ID.search(message)
         order_id = m.group(0).upper() if m else state.pending_order_id
@@ -54,13 +127,17 @@ class OrderAnswers:
             if state.customer_id:
                 orders = self.db.orders_for(state.customer_id)
                 return (orders[0], None) if orders else (None, "I couldn't find any orders on your account.")
+            state.order_request = message
             return None, ("To look up an order I need your order number (like MM-100123) and the e-mail "
                           "address used for it, or sign in as a customer.")
         order = self.db.order(order_id)
-        if order is not None and state.customer_id == order.customer_id:
+        if order is not None and (state.customer_id == order.customer_id or order_id in state.verified_order_ids):
+            state.pending_order_id = None
             return order, None
-        if order_id in state.verified_order_ids and order is not None:
-            return order, None
+        if state.failed_verifications >= MAX_VERIFY_ATTEMPTS:
+            state.pending_order_id = None
+            return None, ("For your security I can't check more e-mail addresses in this chat. Say \"talk to a "
+                          "human\" and an agent will verify your identity another way.")
         email = EMAIL.search(message)
         if email and order is not None:
             customer = self.db.customer(order.customer_id)
@@ -70,46 +147,169 @@ class OrderAnswers:
                 return order, None
         state.pending_order_id = order_id
         if email:
+            state.failed_verifications += 1
+            self._audit(state, action, Outcome.VERIFY_FAILED, order_id, "order id and e-mail do not match")
             # Same answer whether the order exists or not: never confirm someone else's order.
             return None, f"That e-mail address doesn't match order {order_id}. Please check both and try again."
+        state.order_request = message if m else state.order_request
         return None, f"Please give the e-mail address used for order {order_id} so I can verify it's yours."
 
+    # -- status ----------------------------------------------------------------------------------
     def status(self, state: SessionState, message: str) -> Draft:
-        order, prompt = self._verified_order(state, message)
+        before = state.failed_verifications
+        order, prompt = self._verified_order(state, message, "status")
         if order is None:
-            return Draft("order_status", prompt or "")
-        body = order_summary(order)
+            return Draft("order_status", prompt or "", failed=state.failed_verifications > before)
+        self._audit(state, "status", Outcome.VIEWED, order.id, customer_id=order.customer_id)
+        body = order_summary(order, self.tools.requests(order.id))
         others = []
         if state.customer_id == order.customer_id and not ORDER_ID.search(message):
             recent = [o for o in self.db.orders_for(order.customer_id)[1:4]]
             others = [f"- {o.id}: {o.status.value} (placed {o.placed_at:%b %d})" for o in recent]
         if others:
             body += "\n\nYour other recent orders:\n" + "\n".join(others)
-        evidence = evidence_for(texts=[message, body])
-        # No LLM lead for order data: status and dates are stated by code only.
         return Draft("order_status", f"Here's the latest on order {order.id}:", body, order_ids=[order.id],
-                     evidence=evidence)
+                     evidence=evidence_for(texts=[message, body]))
 
+    # -- changes ---------------------------------------------------------------------------------
     def change(self, state: SessionState, message: str) -> Draft:
-        order, prompt = self._verified_order(state, message)
+        request = state.order_request if state.order_request and not _ASKS_CHANGE.search(message) else ""
+        before = state.failed_verifications
+        order, prompt = self._verified_order(state, message, "change")
         if order is None:
-            return Draft("order_change", prompt or "")
-        if _CANCEL.search(message):
-            verdict = policy.can_cancel(order)
-        elif _ADDRESS.search(message):
-            verdict = policy.can_change_address(order)
+            return Draft("order_change", prompt or "", failed=state.failed_verifications > before)
+        text = f"{request} {message}".strip() if request else message
+        state.order_request = ""
+        kind = action_kind(text)
+        if kind is ActionKind.CANCEL:
+            proposal = self.tools.propose_cancel(order)
+        elif kind is ActionKind.CHANGE_ADDRESS:
+            proposal = self.tools.propose_address_change(order, new_address(text))
+        elif kind is ActionKind.EXCHANGE:
+            named = named_items(order, text)
+            item = named[0] if named else (order.items[0] if len(order.items) == 1 else None)
+            update = self.slots(text)
+            other = update.brand if update.brand and item and update.brand not in item.title else None
+            proposal = self.tools.propose_exchange(order, item, update.color, update.size, other)
         else:
-            verdict = policy.can_return(order, self.categories(), self.now(),
-                                        exchange=bool(_EXCHANGE.search(message)))
+            proposal = self.tools.propose_return(order, [i.product_id for i in named_items(order, text)],
+                                                 return_reason(text))
+        return self._proposal_reply(state, order, kind, proposal)
+
+    def _proposal_reply(self, state: SessionState, order: Order, kind: ActionKind, proposal: Proposal) -> Draft:
+        action = proposal.action
+        if action is None:
+            self._audit(state, kind.value, Outcome.REFUSED, order.id, proposal.verdict.reason, order.customer_id)
+            return self._policy_draft(order, proposal.verdict, "I checked your order against our policy:",
+                                      "If you think this is wrong, say \"talk to a human\" and an agent will review it.")
+        state.pending_action = action
+        if action.missing == "address":
+            ask = f"What is the new shipping address for order {order.id}? Please give the number, street, town, " \
+                  "state or province and postal code."
+        elif action.missing == "item":
+            options = "\n".join(f"- {i.title}" for i in order.items)
+            ask = f"Which item from order {order.id} would you like to exchange?\n{options}"
+        elif action.missing == "variant":
+            ask = f"{proposal.verdict.reason}\n\nWhich size or color would you like instead?"
+        else:
+            self._audit(state, kind.value, Outcome.PROPOSED, order.id, self._describe(action, order),
+                        order.customer_id, action.arguments())
+            return self._policy_draft(order, proposal.verdict, "Here's what I can do:",
+                                      f"Please confirm: {self._describe(action, order)}\n\n{ASK_YES}",
+                                      pending=action)
+        return Draft("order_change", ask, order_ids=[order.id], pending=action)
+
+    def _describe(self, action: ProposedAction, order: Order) -> str:
+        titles = {i.product_id: i.title for i in order.items}
+        if action.kind is ActionKind.CANCEL:
+            return (f"cancel order {order.id} ({money(order.total, order.currency)}); it is refunded in full to the "
+                    "original payment method.")
+        if action.kind is ActionKind.CHANGE_ADDRESS:
+            return f"ship order {order.id} to **{action.new_address}** instead of {order.shipping_address}."
+        if action.kind is ActionKind.EXCHANGE:
+            item = next(i for i in order.items if i.product_id == action.product_ids[0])
+            product = self.tools.product(item.product_id)
+            have, want = (variant_of(product, sku) if product else None for sku in (item.sku, action.new_sku))
+            return (f"exchange {item.title} ({variant_words(have) if have else 'as ordered'}) from order {order.id} "
+                    f"for {variant_words(want) if want else action.new_sku}, free of charge; send the original "
+                    "back unused.")
+        items = ", ".join(titles[p] for p in action.product_ids)
+        label = ("a free prepaid return label" if action.reason.free_label else
+                 "a prepaid return label; the return shipping fee is deducted from your refund")
+        return f"return {items} from order {order.id} (reason: {action.reason.value.replace('_', ' ')}), with {label}."
+
+    def _policy_draft(self, order: Order, verdict: Eligibility, lead: str, next_step: str,
+                      pending: ProposedAction | None = None) -> Draft:
         entry = self.faq.get(verdict.faq_id)
-        next_step = ("A support agent can complete this for you: say \"talk to a human\" and I'll hand "
-                     "the conversation over with these details." if verdict.allowed else
-                     "If you think this is wrong, say \"talk to a human\" and an agent will review it.")
-        body = f"{verdict.reason}\n\n{order_summary(order)}\n\n{next_step}"
+        reason = f"{verdict.reason}\n\n" if verdict.reason else ""
+        body = f"{reason}{order_summary(order, self.tools.requests(order.id))}\n\n{next_step}"
         faq_refs = []
         if entry is not None:
             body += f"\n\nPolicy [{entry.id}]: {entry.body}"
             faq_refs.append(FaqRef(entry.id, entry.title))
-        lead = "Good news:" if verdict.allowed else "I checked your order against our policy:"
-        return Draft("order_change", lead, body, order_ids=[order.id], faq=faq_refs,
-                     evidence=evidence_for(texts=[message, body], policy_texts=[entry.body] if entry else []))
+        return Draft("order_change", lead, body, order_ids=[order.id], faq=faq_refs, pending=pending,
+                     evidence=evidence_for(texts=[body], policy_texts=[entry.body] if entry else []))
+
+    # -- the answer to a pending proposal ----------------------------------------------------------
+    def follow_up(self, state: SessionState, message: str) -> Draft | None:
+        """Handle the reply to a pending action: a missing detail, yes or no. None = the shopper moved on
+        (the proposal is dropped and logged as abandoned; the message is routed as usual)."""
+        action = state.pending_action
+        assert action is not None
+        order = self.tools.order(action.order_id)
+        if order is None:
+            state.pending_action = None
+            return None
+        if action.missing is not None:
+            proposal = self._fill(action, order, message)
+            if proposal is None:
+                self._abandon(state, action)
+                return None
+            state.pending_action = None
+            return self._proposal_reply(state, order, action.kind, proposal)
+        confirmation = confirmation_of(message, action)
+        if confirmation is not None:
+            state.pending_action = None
+            try:
+                changed = self.tools.apply(action, confirmation, state.session_id)
+            except ActionRefused as refused:
+                return self._policy_draft(order, refused.verdict, "I couldn't complete that:",
+                                          "Nothing was changed. Say \"talk to a human\" if you need more help.")
+            done = {ActionKind.CANCEL: f"order {order.id} is cancelled.",
+                    ActionKind.CHANGE_ADDRESS: f"order {order.id} will ship to {action.new_address}.",
+                    ActionKind.RETURN: "your return is requested; the label is on its way by e-mail.",
+                    ActionKind.EXCHANGE: "your exchange is requested; the label is on its way by e-mail."}[action.kind]
+            body = order_summary(changed, self.tools.requests(order.id))
+            return Draft("order_change", f"Done: {done}", body, order_ids=[order.id],
+                         evidence=evidence_for(texts=[body]))
+        if is_refusal(message):
+            state.pending_action = None
+            self._audit(state, action.kind.value, Outcome.DECLINED, order.id, "the shopper said no",
+                        order.customer_id, action.arguments())
+            return Draft("order_change", f"OK, I haven't changed anything: order {order.id} stays as it is.",
+                         order_ids=[order.id])
+        self._abandon(state, action)
+        return None
+
+    def _fill(self, action: ProposedAction, order: Order, message: str) -> Proposal | None:
+        if action.missing == "address":
+            address = new_address(message) or message.strip()
+            if not check_address(address, order).allowed and not re.search(r"\d", message):
+                return None  # not an address: the shopper moved on
+            return self.tools.propose_address_change(order, address)
+        update = self.slots(message)
+        if action.missing == "item":
+            named = named_items(order, message)
+            if not named:
+                return None
+            return self.tools.propose_exchange(order, named[0], update.color, update.size)
+        if update.color or update.size:
+            item = next(i for i in order.items if i.product_id == action.product_ids[0])
+            return self.tools.propose_exchange(order, item, update.color, update.size)
+        return None
+
+    def _abandon(self, state: SessionState, action: ProposedAction) -> None:
+        state.pending_action = None
+        self._audit(state, action.kind.value, Outcome.ABANDONED, action.order_id,
+                    "the shopper moved on without confirming", action.customer_id, action.arguments())
+

@@ -13,6 +13,7 @@ from assistant.answers.draft import Draft, money, product_facts, product_ref, st
 from assistant.grounding import evidence_for
 from assistant.product_types import singular
 from assistant.session import Constraints, SessionState
+from assistant.slots import suits_use
 from knowledge.embed import Embedder
 from knowledge.retrieval import Retriever
 from knowledge.schemas import Product
@@ -23,11 +24,19 @@ from recommender.types import Candidate, HistoryItem
 
 # Filters dropped one at a time, softest first, when nothing matches them all.
 RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "max_price", "min_price")
+# "Cheaper than that" keeps its maximum; the product type gives way instead (cheaper headphones of another kind).
+CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price", "product_types")
+# What a product is for ("flat feet") is a preference, not a filter: items the catalog tags for it get
+# this much more relevance (cosine similarity, typically 0.3–0.7), and join the candidates if retrieval missed them.
+USE_BOOST = 0.15
+USE_EXTRA = 12
 
 
 def _relaxed_phrase(name: str, value: object) -> str:
     if name in ("max_price", "min_price"):
         return f"{'your budget of' if name == 'max_price' else 'the minimum of'} ${float(value):.2f}"  # type: ignore[arg-type]
+    if name == "product_types":
+        return f"the product type ({', '.join(value)})"  # type: ignore[arg-type]
     return "in stock only" if name == "in_stock_only" else f"{name} {value}"
 
 
@@ -50,10 +59,12 @@ class ProductAnswers:
         self.vectors = vectors
 
     # -- search -------------------------------------------------------------------------------
-    def search(self, state: SessionState, query: str) -> Draft:
+    def search(self, state: SessionState, query: str, keep_budget: bool = False) -> Draft:
+        """``keep_budget``: never relax the maximum price (it is "cheaper than" an item just shown, so
+        anything above it would not answer the request)."""
         constraints = state.constraints
         history = self.history(state.customer_id) if state.customer_id else []
-        candidates, dropped = self._gather_relaxing(query, constraints, history)
+        candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
         ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
         products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
@@ -64,7 +75,9 @@ class ProductAnswers:
                 fallback_lead=f"I couldn't find {what} matching {', '.join(chips) or 'that'} in our catalog. "
                 "Try a wider budget or fewer filters, or describe what you need in other words.",
             )
-        refs = [product_ref(p, r.reason, r.score) for p, r in zip(products, ranked, strict=True)]
+        use = constraints.use
+        refs = [product_ref(p, f"for {use} (catalog tags); {r.reason}" if use and suits_use(p, use) else r.reason,
+                            r.score) for p, r in zip(products, ranked, strict=True)]
         lines = []
         for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
             lines.append(f"{i}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}\n   _{ref.reason}_")
@@ -87,10 +100,10 @@ class ProductAnswers:
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
 
-    def _gather_relaxing(self, query: str, constraints: Constraints, history: list[HistoryItem]
-                         ) -> tuple[list[Candidate], list[str]]:
+    def _gather_relaxing(self, query: str, constraints: Constraints, history: list[HistoryItem],
+                         keep_budget: bool = False) -> tuple[list[Candidate], list[str]]:
         """Candidates under every filter; if nothing matches, drop the softest filters one at a time
-        (never the product type or category) and say which were dropped."""
+        (never the category, nor the product type unless ``keep_budget``) and say which were dropped."""
         dropped: list[str] = []
         current = constraints
         extra = self.history_candidates() if history else None
@@ -98,12 +111,33 @@ class ProductAnswers:
             found = gather_candidates(self.retriever, query, current.to_filter(), history, self.popularity(),
                                       extra, k=self.candidates)
             if found:
-                return found, dropped
-            name = next((n for n in RELAX_ORDER if getattr(current, n)), None)
+                return self._prefer_use(query, found, current), dropped
+            name = next((n for n in (CHEAPER_RELAX_ORDER if keep_budget else RELAX_ORDER) if getattr(current, n)), None)
             if name is None:
                 return [], dropped
             dropped.append(_relaxed_phrase(name, getattr(current, name)))
-            current = replace(current, **{name: False if name == "in_stock_only" else None})  # type: ignore[arg-type]
+            emptied = {"in_stock_only": False, "product_types": ()}.get(name)
+            current = replace(current, **{name: emptied})  # type: ignore[arg-type]
+
+    def _prefer_use(self, query: str, candidates: list[Candidate], constraints: Constraints) -> list[Candidate]:
+        """Steer toward what the product is for: the catalog's items tagged for the use (under the same
+        filters) join the candidates with their real relevance, and every such item ranks a little higher."""
+        use = constraints.use
+        if not use:
+            return candidates
+        catalog = self.retriever.catalog
+        have = {c.product_id for c in candidates}
+        allowed = constraints.to_filter()
+        missing = [p.id for p in catalog if p.id not in have and allowed.matches(p) and suits_use(p, use)]
+        if missing:
+            relevance = self.retriever.relevance(query, missing)
+            popularity = self.popularity()
+            for pid in sorted(relevance, key=lambda i: -relevance[i])[:USE_EXTRA]:
+                product = catalog.require(pid)
+                candidates.append(Candidate(pid, product.title, product.search_text(), relevance[pid],
+                                            popularity.get(pid, 0.0)))
+        suited = {c.product_id for c in candidates if (p := catalog.get(c.product_id)) and suits_use(p, use)}
+        return [replace(c, relevance=c.relevance + USE_BOOST) if c.product_id in suited else c for c in candidates]
 
     # -- question about a shown product ---------------------------------------------------------
     def question(self, state: SessionState, message: str, target: Product,

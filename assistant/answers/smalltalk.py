@@ -21,6 +21,11 @@ def greeting(message: str, store: str, customer_name: str | None) -> Draft:
     return Draft("greeting", f"{hello} {CAPABILITIES}")
 
 
-def out_of_scope(store: str) -> Draft:
+_TO_US = re.compile(r"\b(you|your|store|shop|order|account)\b", re.I)
+
+
+def out_of_scope(store: str, message: str) -> Draft:
+    """Declines politely. A request to the store that we cannot answer ("how do I apply for a job at your
+    warehouse?") counts toward handing over to a person; idle chat ("write me a poem") does not."""
     return Draft("out_of_scope", f"Sorry, that's outside what I can help with as the {store} shopping assistant. "
-                 + CAPABILITIES)
+                 + CAPABILITIES, failed=bool(_TO_US.search(message)))

@@ -215,3 +215,46 @@ def test_mixed_order_past_every_window_is_refused() -> None:
                                 CATEGORIES, NOW)
     assert not verdict.allowed
     assert "past the 15-day / 30-day return window" in verdict.reason
+
+
+def test_exchange_rules_match_the_faq(faq: dict[str, FaqEntry]) -> None:
+    from knowledge.schemas import Product, Variant
+
+    item = OrderItem(product_id="APP-1", sku="APP-1-M", title="Item APP-1", quantity=1, unit_price=20.0)
+    delivered = order(OrderStatus.DELIVERED, "APP-1", delivered_days_ago=5)
+    delivered = delivered.model_copy(update={"items": [item]})
+    product = Product(id="APP-1", title="Item APP-1", brand="B", category="apparel", price=20.0, stock=2,
+                      description="x", variants=[Variant(sku="APP-1-M", size="M", stock=1),
+                                                 Variant(sku="APP-1-L", size="L", stock=1),
+                                                 Variant(sku="APP-1-XL", size="XL", stock=0)])
+    large, xl = product.variants[1], product.variants[2]
+    verdicts = {
+        "once": policy.can_exchange(delivered, item, product, large, NOW, already_exchanged=True),
+        "stock": policy.can_exchange(delivered, item, product, xl, NOW),
+        "other product": policy.can_exchange(delivered, item, product, None, NOW, other_brand="Volta"),
+        "ok": policy.can_exchange(delivered, item, product, large, NOW),
+    }
+    assert verdicts["ok"].allowed and not any(v.allowed for k, v in verdicts.items() if k != "ok")
+    assert verdicts["once"].faq_id == "exchanges-limit" and "exchanged one time" in faq["exchanges-limit"].body
+    assert verdicts["stock"].faq_id == "exchanges-out-of-stock"
+    assert "cannot go through" in faq["exchanges-out-of-stock"].body
+    assert verdicts["other product"].faq_id == "exchanges-different-product"
+    assert "only cover the same product" in faq["exchanges-different-product"].body
+    assert {v.faq_id for v in verdicts.values()} <= set(faq)
+
+
+def test_address_rules_match_the_faq(faq: dict[str, FaqEntry]) -> None:
+    pending = order(OrderStatus.PENDING)
+    assert policy.check_address("12 Oak Ave, Springfield, IL 62704", pending).allowed
+    assert not policy.check_address("my house", pending).allowed
+    express = pending.model_copy(update={"shipping": 14.99})
+    po_box = policy.check_address("PO Box 12, Springfield, IL 62704", express)
+    assert not po_box.allowed and po_box.faq_id == "shipping-po-boxes"
+    assert "cannot be delivered to P.O. boxes" in faq["shipping-po-boxes"].body
+    assert "$14.99" in faq["shipping-express"].body
+    assert policy.check_address("PO Box 12, Springfield, IL 62704", pending).allowed  # Standard may
+
+
+def test_express_rates_match_the_faq(faq: dict[str, FaqEntry]) -> None:
+    assert {f"${r:.2f}" for r in policy.EXPRESS_RATES} == {"$14.99", "$24.99"}
+    assert "$14.99" in faq["shipping-express"].body and "$24.99" in faq["shipping-next-day"].body

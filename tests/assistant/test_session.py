@@ -182,3 +182,46 @@ def test_nothing_shown_means_nothing_referenced() -> None:
 @pytest.mark.parametrize(("text", "picks"), [("#3", ["P3"]), ("tell me about #2", ["P2"])])
 def test_hash_number_references(text: str, picks: list[str]) -> None:
     assert SessionState(shown_product_ids=list(SHOWN)).referenced_products(text) == picks
+
+
+# -- the use slot and cleared constraints -----------------------------------------------------------
+
+def test_use_is_a_chip_after_size_and_before_the_budget() -> None:
+    constraints = Constraints(category="shoes", product_label="running shoes", color="blue", size="9",
+                              use="flat feet", max_price=80.0)
+    assert constraints.describe() == ["running shoes", "blue", "size 9", "for flat feet", "under $80.00"]
+
+
+def test_use_is_never_a_store_filter() -> None:
+    assert Constraints(use="hiking").to_filter() == ProductFilter()
+    assert Constraints(category="shoes", use="hiking").to_filter() == ProductFilter(category="shoes")
+
+
+def test_use_carries_over_refinements_and_is_replaced_by_a_correction() -> None:
+    start = RUNNING.merge(update(use="flat feet"))
+    assert start.merge(update(color="black")).use == "flat feet"
+    assert start.merge(update(max_price=60.0)).use == "flat feet"
+    assert start.merge(update(use="trail running")).use == "trail running"
+
+
+def test_new_search_drops_the_use_unless_restated() -> None:
+    start = RUNNING.merge(update(use="flat feet"))
+    assert start.merge(update(product_types=("tents",), product_label="tents", category="outdoor")).use is None
+    restated = start.merge(update(product_types=("tents",), product_label="tents", category="outdoor", use="camping"))
+    assert restated.use == "camping"
+
+
+@pytest.mark.parametrize("name", ["color", "size", "brand", "use"])
+def test_cleared_constraint_is_dropped_and_the_rest_kept(name: str) -> None:
+    start = Constraints(category="shoes", brand="Stride", color="blue", size="9", use="hiking", max_price=80.0)
+    cleared = update()
+    cleared.cleared = {name}
+    merged = start.merge(cleared)
+    assert getattr(merged, name) is None
+    assert merged.max_price == 80.0 and merged.category == "shoes"
+
+
+def test_cleared_constraint_restated_in_the_same_message_keeps_the_new_value() -> None:
+    restated = update(color="red")
+    restated.cleared = {"color"}
+    assert RUNNING.merge(restated).color == "red"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.slots import SlotExtractor
+from assistant.slots import SlotExtractor, suits_use
 from knowledge.catalog import Catalog
 from knowledge.schemas import Product
 
@@ -224,3 +224,138 @@ def test_refinements(extractor: SlotExtractor, text: str) -> None:
 ])
 def test_new_requests_are_not_refinements(extractor: SlotExtractor, text: str) -> None:
     assert extractor.is_refinement(text, extractor.extract(text)) is False
+
+
+# -- the use slot: what the product is for, from the catalog's tags ------------------------------------
+
+def make_tagged(pid: str, category: str, subcategory: str, tags: tuple[str, ...],
+                attributes: dict[str, str | list[str]] | None = None) -> Product:
+    return Product(id=pid, title=f"{pid} {subcategory}", brand="Acme", category=category, subcategory=subcategory,
+                   price=50.0, stock=5, tags=list(tags), attributes=attributes or {}, description="A product.")
+
+
+@pytest.fixture(scope="module")
+def tagged() -> SlotExtractor:
+    return SlotExtractor(Catalog([
+        make_tagged("S1", "shoes", "running shoes", ("running", "flat feet", "stability", "budget")),
+        make_tagged("S2", "shoes", "trail running shoes", ("trail running", "mud")),
+        make_tagged("S3", "shoes", "hiking boots", ("hiking", "day hiking", "waterproof")),
+        make_tagged("T1", "toys", "building sets", ("toddler", "kids 3+", "gift")),
+        make_tagged("A1", "apparel", "rain jackets", ("rain", "travel", "packable"), {"color": ["blue"]}),
+        make_tagged("O1", "outdoor", "tents", ("camping", "backpacking", "tents")),
+        make_tagged("K1", "kitchen", "skillets", ("cast iron", "camping")),
+    ]))
+
+
+@pytest.mark.parametrize(("text", "use"), [
+    ("running shoes for flat feet", "flat feet"),
+    ("something for hiking", "hiking"),
+    ("shoes for trail running", "trail running"),
+    ("a toy for a toddler", "toddler"),
+    ("toys for toddlers", "toddler"),
+    ("a jacket for travel", "travel"),
+    ("a jacket for traveling", "travel"),
+    ("waterproof for rain", "rain"),
+    ("boots for long hikes", "hiking"),
+    ("boots for day hiking", "day hiking"),
+    ("a stove to go camping", "camping"),
+    ("good for wet weather", "rain"),
+])
+def test_use_phrases(tagged: SlotExtractor, text: str, use: str) -> None:
+    update = tagged.extract(text)
+    assert update.use == use
+    assert "use" in update.mentioned
+
+
+@pytest.mark.parametrize("text", [
+    "running shoes under $80",  # no use at all
+    "shoes for under $80",  # a budget, not a use
+    "a gift for my dad",  # "gift" is what it is, not what it is for
+    "a tent for budget trips",  # "budget" is the budget slot's word
+    "hiking boots",  # part of the product type, not a use
+    "jackets in blue",  # a color, even if a tag
+])
+def test_no_use_read(tagged: SlotExtractor, text: str) -> None:
+    assert tagged.extract(text).use is None
+
+
+def test_use_words_come_from_the_catalog_tags(tagged: SlotExtractor) -> None:
+    assert {"flat feet", "hiking", "trail running", "toddler", "rain", "travel", "camping"} <= tagged.uses
+    assert not {"budget", "gift", "tents"} & tagged.uses  # qualities and product types are not uses
+    assert tagged.extract("shoes for yoga").use is None  # no product is tagged for yoga
+
+
+def test_synonyms_only_for_tags_the_store_has(tagged: SlotExtractor) -> None:
+    assert tagged.extract("something for biking").use is None  # no "cycling" tag in this store
+
+
+def test_category_comes_from_the_rest_of_the_message_before_the_use(tagged: SlotExtractor) -> None:
+    shoes = tagged.extract("shoes for a toddler")
+    assert (shoes.category, shoes.use, shoes.category_from_use) == ("shoes", "toddler", False)
+    camping = tagged.extract("something for camping")
+    assert (camping.category, camping.use, camping.category_from_use) == ("outdoor", "camping", True)
+
+
+def test_keep_category_forgets_a_category_read_only_from_the_use(tagged: SlotExtractor) -> None:
+    update = tagged.extract("what about for camping?")
+    update.keep_category()
+    assert update.category is None and "category" not in update.mentioned and update.use == "camping"
+    shoes = tagged.extract("shoes for camping")
+    shoes.keep_category()
+    assert shoes.category == "shoes"
+
+
+def test_a_use_alone_is_a_refinement(tagged: SlotExtractor) -> None:
+    for text in ("actually for trail running", "what about for flat feet?", "for a toddler please"):
+        update = tagged.extract(text)
+        update.keep_category()
+        assert tagged.is_refinement(text, update), text
+
+
+def test_strip_use(tagged: SlotExtractor) -> None:
+    assert tagged.strip_use("running shoes for flat feet under $80") == "running shoes under $80"
+    assert tagged.strip_use("running shoes") == "running shoes"
+
+
+def test_suits_use_reads_tags_and_attributes() -> None:
+    boots = make_tagged("B", "shoes", "hiking boots", ("day hiking", "waterproof"))
+    assert suits_use(boots, "hiking") and suits_use(boots, "waterproof")
+    assert not suits_use(boots, "camping")
+    kids = make_tagged("K", "shoes", "sneakers", (), {"gender": "kids", "color": ["red"]})
+    assert suits_use(kids, "kids")
+    assert not suits_use(kids, "red")  # colors are the color slot's
+
+
+# -- budget phrases and clearing constraints -----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("no more than 90", None, 90.0), ("not more than $40", None, 40.0), ("no less than 30", 30.0, None),
+    ("more than 20", 20.0, None), ("less than 50", None, 50.0), ("under 80", None, 80.0),
+])
+def test_negated_comparisons(extractor: SlotExtractor, text: str, low: float | None, high: float | None) -> None:
+    update = extractor.extract(text)
+    assert (update.min_price, update.max_price) == (low, high)
+
+
+@pytest.mark.parametrize("text", [
+    "forget the budget", "drop the price limit", "no budget", "money is no object", "remove my budget",
+])
+def test_budget_removal_phrases(extractor: SlotExtractor, text: str) -> None:
+    update = extractor.extract(text)
+    assert update.clear_budget and update.changes_search()
+    assert extractor.is_refinement(text, update), text
+
+
+@pytest.mark.parametrize(("text", "cleared"), [
+    ("any color is fine", {"color"}), ("forget the brand", {"brand"}), ("any size", {"size"}),
+    ("any colour, any brand", {"color", "brand"}),
+])
+def test_clearing_a_constraint(extractor: SlotExtractor, text: str, cleared: set[str]) -> None:
+    update = extractor.extract(text)
+    assert update.cleared == cleared and update.changes_search()
+    assert extractor.is_refinement(text, update), text
+
+
+def test_a_new_value_is_not_a_clearing(extractor: SlotExtractor) -> None:
+    assert extractor.extract("any size 10?").cleared == set()
+    assert extractor.extract("any size 10?").size == "10"

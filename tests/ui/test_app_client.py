@@ -134,3 +134,31 @@ def test_bad_ratings_get_a_clear_error(client, args, expected: str) -> None:
 
     with pytest.raises(AppError, match=expected):
         client.predict(*args, api_name="/feedback")
+
+
+def test_a_handoff_shows_up_in_the_copilot_queue_and_can_be_closed(client, services) -> None:
+    client.predict("where is my order?", "C002", "handoff-session-1", api_name="/reply")
+    reply = client.predict("I want to talk to a human", "C002", "handoff-session-1", api_name="/reply")
+    assert reply["handoff"] and reply["ticket_id"]
+
+    queue = client.predict(False, api_name="/tickets")
+    [ticket] = [t for t in queue if t["id"] == reply["ticket_id"]]
+    assert ticket["session_id"] == "handoff-session-1" and ticket["customer_id"] == "C002"
+    assert ticket["reason"] == "asked for a person" and "order_status" in ticket["summary"]
+    assert [turn["role"] for turn in ticket["transcript"]][-1] == "user"
+
+    closed = client.predict(reply["ticket_id"], api_name="/close_ticket")
+    assert closed["status"] == "closed" and closed["closed"]
+    assert reply["ticket_id"] not in [t["id"] for t in client.predict(False, api_name="/tickets")]
+    assert reply["ticket_id"] in [t["id"] for t in client.predict(True, api_name="/tickets")]
+    with pytest.raises(Exception, match="no ticket"):
+        client.predict("HT-99999", api_name="/ticket")
+
+
+def test_an_order_action_needs_a_yes_through_the_api_too(client, services) -> None:
+    proposal = client.predict("cancel order MM-100539", "C101", "cancel-session-1", api_name="/reply")
+    assert proposal["pending_action"] == "cancel" and services.db.order("MM-100539").status.value == "pending"
+    done = client.predict("yes", "C101", "cancel-session-1", api_name="/reply")
+    assert done["pending_action"] is None and services.db.order("MM-100539").status.value == "cancelled"
+    audit = services.order_log.entries(session_id="cancel-session-1")
+    assert [e.outcome.value for e in reversed(audit)] == ["proposed", "applied"]
