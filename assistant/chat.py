@@ -20,10 +20,10 @@ from assistant.errors import InvalidMessage
 from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
 from assistant.intents import ORDER_ID, Intent, IntentClassifier, IntentPrediction
-from assistant.product_types import singular
+from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.reply import PartialText, Reply
 from assistant.session import Constraints, SessionState, Turn
-from assistant.slots import COLOR_SYNONYMS, SlotExtractor, SlotUpdate
+from assistant.slots import SlotExtractor, SlotUpdate
 from assistant.store_intents import StoreIntents
 from assistant.writer import Lead, ReplyWriter
 from knowledge.catalog import Catalog
@@ -32,18 +32,6 @@ from knowledge.tickets import HandoffReason
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
 MAX_TURNS_KEPT = 100  # the transcript a session keeps in memory (the copilot will persist it)
-_NOUN_REF = re.compile(r"\b(that|this|the)\s+([a-z][a-z-]+)", re.I)
-# "the blue one", "the Pacewell pair": a shown item named by its color or brand
-_ATTR_REF = re.compile(r"\b(?:the|that|this)\s+([a-z][a-z-]*)\s+(?:one|pair|version|model|option)\b(?!s)", re.I)
-_ORDINAL_REF = re.compile(r"(?<!\w)(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d+)\b", re.I)
-_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
-_NOT_NOUNS = frozenset("one ones same other others first second third fourth fifth sixth last cheaper cheapest "
-                       "price budget color colour size brand rest two both are is was were have has had come comes "
-                       "fit fits work works look looks go goes would will can could should cost costs last lasts "
-                       "run runs way kind sort much many".split())
-_PRONOUN = re.compile(r"\b(?:it|its|it's|this one|that one)\b", re.I)
-
-
 def clean_message(text: str, max_chars: int) -> str:
     """Normalise a shopper's message or raise ``InvalidMessage`` with what to do."""
     if not isinstance(text, str):
@@ -69,6 +57,7 @@ class Assistant:
                  max_message_chars: int = 2000, store_intents: StoreIntents | None = None,
                  faq_entry: Callable[[str], FaqEntry | None] = lambda _id: None):
         self.catalog = catalog
+        self.shown = ShownItems(catalog)
         self.intents = intents
         self.slots = slots
         self.products = products
@@ -142,10 +131,10 @@ class Assistant:
         refines = update.changes_search() and self.slots.is_refinement(text, update)
         # "is the second one waterproof?", "does the blue one come in size 10" (but "cheaper than the
         # second one" is a search below its price)
-        named = bool(self._referenced(state, text, by_name_only=True) or self._ambiguous(state, text)
+        named = bool(self.shown.referenced(state, text, by_name_only=True) or self.shown.ambiguous(state, text)
                      # "does it come in blue?" right after a question about one item: still that item
-                     or ("?" in text and _PRONOUN.search(text) and len(self._focus(state)) == 1))
-        asks_about_shown = (named or (bool(self._referenced(state, text)) and "?" in text)) and not update.cheaper
+                     or ("?" in text and PRONOUN.search(text) and len(self.shown.focus(state)) == 1))
+        asks_about_shown = (named or (bool(self.shown.referenced(state, text)) and "?" in text)) and not update.cheaper
         if browsing and refines and not asks_about_shown and intent not in (Intent.HANDOFF, Intent.FAQ):
             intent = Intent.PRODUCT_SEARCH  # "actually yellow", "size 9 instead", "cheaper"
         elif browsing and named and intent is Intent.PRODUCT_SEARCH and not update.cheaper:
@@ -159,14 +148,14 @@ class Assistant:
         if intent is Intent.PRODUCT_SEARCH:
             return self._search(state, text, update)
         if intent is Intent.PRODUCT_QUESTION:
-            if ambiguous := self._ambiguous(state, text):
+            if ambiguous := self.shown.ambiguous(state, text):
                 return self._which_one(state, *ambiguous)
-            target = self._target(state, text)
+            target = self.shown.target(state, text)
             if target is None:
                 return self._search(state, text, update)
             return self.products.question(state, text, target, update.color, update.size)
         if intent is Intent.COMPARE:
-            picks = self._compared(state, text)
+            picks = self.shown.compared(state, text)
             if len(picks) < 2:
                 return Draft("compare", "Show me a couple of products first, then I can compare them for you.")
             return self.products.compare(picks[:2])
@@ -215,7 +204,7 @@ class Assistant:
         if new_topic and not update.category and not update.product_types:
             state.constraints = Constraints(in_stock_only=state.constraints.in_stock_only)
         before = state.constraints
-        reference = self._cheaper_than(state, text) if update.cheaper else None
+        reference = self.shown.cheaper_than(state, text) if update.cheaper else None
         state.constraints = state.constraints.merge(update, reference.price if reference else None)
         # A refinement ("in blue", "cheaper") keeps searching for what was asked before; a new or dropped
         # use ("actually for trail running") replaces the old one in that text.
@@ -234,97 +223,10 @@ class Assistant:
             state.shown_product_ids = [p.id for p in draft.products]
         return draft
 
-    def _target(self, state: SessionState, text: str) -> Product | None:
-        """The shown item a question is about: the one it names, else the one asked about last, else the top one."""
-        picks = self._referenced(state, text)
-        if picks:
-            return picks[0]
-        focus = self._focus(state)
-        if len(focus) == 1:
-            return focus[0]
-        shown = self._shown(state)
-        return shown[0] if shown else None
-
-    def _shown(self, state: SessionState) -> list[Product]:
-        return [p for p in (self.catalog.get(i) for i in state.shown_product_ids) if p]
-
-    def _focus(self, state: SessionState) -> list[Product]:
-        """What the last answer was about when it was one or two shown items (a question, a comparison)."""
-        last = next((t for t in reversed(state.turns) if t.role == "assistant"), None)
-        if last is None or last.intent not in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
-            return []
-        return [p for p in (self.catalog.get(i) for i in last.product_ids) if p]
-
-    def _referenced(self, state: SessionState, text: str, by_name_only: bool = False) -> list[Product]:
-        """Shown items the message points at, in its order: "the second one", "the last one", "that jacket",
-        "the blue one" / "the Pacewell one" (only when one shown item has that color or brand).
-        ``by_name_only``: only those named by color, brand or "that/this <noun>", not by position."""
-        shown = self._shown(state)
-        if not shown:
-            return []
-        found: list[tuple[int, Product]] = []
-        if not by_name_only:
-            for m in _ORDINAL_REF.finditer(text):
-                found += [(m.start(), p) for p in (self.catalog.get(i) for i in state.referenced_products(m.group(0))) if p]
-        for m in _ATTR_REF.finditer(text):
-            word = m.group(1).lower()
-            word = COLOR_SYNONYMS.get(word, word)
-            hits = [p for p in shown if word in p.colors or word == p.brand.lower()]
-            if len(hits) == 1:
-                found.append((m.start(), hits[0]))
-        focus = self._focus(state)
-        for m in _NOUN_REF.finditer(text):  # "that jacket": the shown item whose title or type names it
-            noun = m.group(2).lower()
-            if noun in _NOT_NOUNS or (m.group(1).lower() == "the" and by_name_only):
-                continue
-            noun = singular(noun)
-            if len(noun) < 3:
-                continue
-            hits = [p for p in shown if re.search(rf"\b{re.escape(noun)}(?:e?s)?\b", f"{p.title} {p.subcategory}".lower())]
-            if hits:
-                found.append((m.start(), next((p for p in focus if p in hits), hits[0])))
-        picks: list[Product] = []
-        for _, product in sorted(found, key=lambda f: f[0]):
-            if product not in picks:
-                picks.append(product)
-        return picks
-
-    def _ambiguous(self, state: SessionState, text: str) -> tuple[str, list[Product]] | None:
-        """"The yellow one" when more than one shown item comes in yellow (and nothing else names one)."""
-        if self._referenced(state, text):
-            return None
-        shown = self._shown(state)
-        for m in _ATTR_REF.finditer(text):
-            word = COLOR_SYNONYMS.get(m.group(1).lower(), m.group(1).lower())
-            hits = [p for p in shown if word in p.colors or word == p.brand.lower()]
-            if len(hits) > 1:
-                return m.group(1), hits
-        return None
-
     def _which_one(self, state: SessionState, word: str, hits: list[Product]) -> Draft:
         order = {pid: i for i, pid in enumerate(state.shown_product_ids, start=1)}
         options = [f"{order.get(p.id, '?')}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}" for p in hits]
         lead = (f"{len(hits)} of the items I showed match {word!r}. Which one do you mean — "
-                f"say \"the {_ORDINAL_WORDS.get(order.get(hits[0].id, 0), 'first')} one\", for example?")
+                f"say \"the {ORDINAL_WORDS.get(order.get(hits[0].id, 0), 'first')} one\", for example?")
         return Draft("product_question", lead, "\n".join(options), products=[product_ref(p, f"matches {word!r}") for p in hits],
                      evidence=evidence_for(product_ids=[p.id for p in hits], texts=options))
-
-    def _compared(self, state: SessionState, text: str) -> list[Product]:
-        """The two items to compare: the two the message names; one named and the one in focus (or the
-        top other one shown); else the first two shown ("compare them")."""
-        picks = self._referenced(state, text)
-        shown = self._shown(state)
-        if len(picks) == 1:
-            others = [p for p in [*self._focus(state), *shown] if p != picks[0]]
-            if not others:
-                return picks
-            pair = [picks[0], others[0]]
-            order = {p.id: i for i, p in enumerate(shown)}
-            return sorted(pair, key=lambda p: order.get(p.id, len(order)))
-        return picks[:2] if len(picks) >= 2 else shown[:2]
-
-    def _cheaper_than(self, state: SessionState, text: str) -> Product | None:
-        """The item "cheaper" is below: the one named ("cheaper than the second one"; the cheapest if several),
-        else the one(s) the last answer was about (a question, a comparison), else the top item shown."""
-        reference = self._referenced(state, text) or self._focus(state) or self._shown(state)[:1]
-        return min(reference, key=lambda p: p.price) if reference else None
