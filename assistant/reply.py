@@ -26,8 +26,13 @@ class ProductRef:
 
 @dataclass(frozen=True)
 class FaqRef:
-    id: str
+    id: str  # the FAQ entry: the root of every chunk id
     title: str
+    chunks: tuple[str, ...] = ()  # the sections the answer used ("returns-window#2"); empty = whole entry
+
+    @property
+    def cited(self) -> str:
+        return ", ".join(self.chunks) or self.id
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ class Services:
         assert self.settings.chroma_path is not None
         return VectorIndex(self.settings.chroma_path, self.embedder)
 
+    @property
+    def lexical_path(self) -> Path:
+        """Where the BM25 index of the products is kept (rebuilt by ``sync_index`` on catalog changes)."""
+        return self.settings.data_dir / "bm25" / "products"
+
     def is_built(self) -> bool:
         return self.db.count("products") > 0 and self.index.count("products") > 0
 
@@ -56,18 +61,18 @@ class Services:
         if self.db.count("products") == 0:
             report = ingest_files(self.db, demo_store.CATALOG, demo_store.FAQ, demo_store.CUSTOMERS,
                                   demo_store.ORDERS, demo_store.INTERACTIONS)
-        report.index = sync_index(self.db, self.index, progress=progress)
+        report.index = sync_index(self.db, self.index, progress=progress, lexical_path=self.lexical_path)
         return report
 
     def ingest(self, **paths: Path | None) -> IngestReport:
         report = ingest_files(self.db, **paths)
-        report.index = sync_index(self.db, self.index)
+        report.index = sync_index(self.db, self.index, lexical_path=self.lexical_path)
         self.reload()
         return report
 
     def reload(self) -> None:
         """Forget derived in-memory data (catalog, FAQ) after an ingest."""
-        for name in ("catalog", "faq_entries", "retriever", "assistant", "popularity", "ranker", "product_vectors",
+        for name in ("catalog", "faq_entries", "lexical", "retriever", "assistant", "popularity", "ranker", "product_vectors",
                      "history_candidates"):
             self.__dict__.pop(name, None)
 
@@ -87,10 +92,21 @@ class Services:
         return self.db.faq_entries()
 
     @cached_property
+    def lexical(self):
+        """The products' BM25 index, loaded from the data folder (a few ms); rebuilt and saved if it
+        is missing or was built from another catalog."""
+        from knowledge.lexical import LexicalIndex
+        from knowledge.retrieval import product_record
+
+        return LexicalIndex.open(self.lexical_path, [product_record(p) for p in self.catalog])
+
+    @cached_property
     def retriever(self):
         from knowledge.retrieval import Retriever, current_faq
 
-        return Retriever(self.index, self.catalog, current_faq(self.faq_entries))
+        mode = self.settings.retrieval.search
+        return Retriever(self.index, self.catalog, current_faq(self.faq_entries),
+                         self.lexical if mode != "dense" else None, mode)
 
     @cached_property
     def popularity(self) -> dict[str, float]:

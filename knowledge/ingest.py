@@ -10,7 +10,16 @@ from pydantic import BaseModel
 from knowledge.database import StoreDatabase, SyncCounts
 from knowledge.errors import ImportFileError
 from knowledge.importers import ImportResult, RowError, read_records
-from knowledge.retrieval import FAQ, PRODUCTS, current_faq, faq_record, product_record
+from knowledge.lexical import LexicalIndex
+from knowledge.retrieval import (
+    FAQ,
+    FAQ_CHUNKS,
+    PRODUCTS,
+    current_faq,
+    faq_chunk_records,
+    faq_record,
+    product_record,
+)
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, Product
 from knowledge.vector_index import VectorIndex
 
@@ -117,9 +126,18 @@ def ingest_files(
     return report
 
 
-def sync_index(db: StoreDatabase, index: VectorIndex, progress: bool = True) -> dict[str, SyncCounts]:
-    """Make the vector index match the database (the database is the source of truth)."""
-    return {
-        PRODUCTS: index.sync(PRODUCTS, [product_record(p) for p in db.products()], progress=progress),
-        FAQ: index.sync(FAQ, [faq_record(e) for e in current_faq(db.faq_entries())], progress=progress),
+def sync_index(db: StoreDatabase, index: VectorIndex, progress: bool = True,
+               lexical_path: Path | None = None) -> dict[str, SyncCounts]:
+    """Make the vector index (and the BM25 index at ``lexical_path``, rebuilt when the catalog
+    changed) match the database (the database is the source of truth). FAQ entries are indexed
+    whole and as section chunks, current entries only."""
+    products = [product_record(p) for p in db.products()]
+    faq = current_faq(db.faq_entries())
+    counts = {
+        PRODUCTS: index.sync(PRODUCTS, products, progress=progress),
+        FAQ: index.sync(FAQ, [faq_record(e) for e in faq], progress=progress),
+        FAQ_CHUNKS: index.sync(FAQ_CHUNKS, [r for e in faq for r in faq_chunk_records(e)], progress=progress),
     }
+    if lexical_path is not None:
+        LexicalIndex.open(lexical_path, products)
+    return counts

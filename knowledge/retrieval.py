@@ -1,16 +1,43 @@
-"""Product and FAQ retrieval over the vector index, with the shopper's constraints as store filters."""
+"""Product and FAQ retrieval, with the shopper's constraints as filters inside each store's query.
+
+Products are found by hybrid search: BM25 keyword scores (``knowledge/lexical.py``) and MiniLM
+vectors in Chroma, each taking its top candidates among the products that pass the filters, fused
+by reciprocal rank fusion. FAQ entries are indexed whole and as section chunks (``returns-window#2``):
+entries are ranked by their whole text (by their best section when they are too long for the
+encoder's window), and answers quote and cite the sections that match; the entry id is the root
+of every chunk id.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+import numpy as np
 
 from knowledge.catalog import Catalog
+from knowledge.lexical import LexicalIndex
 from knowledge.schemas import FaqEntry, Product
 from knowledge.vector_index import IndexRecord, VectorIndex
 
 PRODUCTS = "products"
 FAQ = "faq"
+FAQ_CHUNKS = "faq_chunks"
+ANY = "*"  # a color or size the shopper did not ask for, in ``stock_keys``
+SearchMode = Literal["hybrid", "dense", "bm25"]
+# Reciprocal rank fusion: score = sum over lists of weight / (RRF_K + rank). k = 60 with equal weights is
+# the standard setting (Cormack et al. 2009); bench/retrieval_quality.py checks it against a grid fitted on
+# the "tune" half of bench/data/judged_queries.jsonl, which did not carry over to the "test" half.
+RRF_K = 60
+BM25_WEIGHT = 1.0
+FUSION_DEPTH = 50  # each retriever's candidates that enter the fusion (at least k)
+CHUNK_WORDS = 80  # FAQ bodies longer than this are split into sections of about equal size
+# Longer entries do not fit MiniLM's 256-token window whole: they are ranked by their best section.
+LONG_ENTRY_WORDS = 180
 
 
 @dataclass(frozen=True)
@@ -44,11 +71,14 @@ class ProductFilter:
             clauses.append({"price": {"$gte": float(self.min_price)}})
         if self.max_price is not None:
             clauses.append({"price": {"$lte": float(self.max_price)}})
-        if self.in_stock_only:
-            clauses.append({"in_stock": True})
+        if self.in_stock_only:  # a unit in stock in the asked color and size (see ``stock_keys``)
+            clauses.append({"stock_keys": {"$contains": self.stock_key()}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def stock_key(self) -> str:
+        return f"{(self.color or ANY).lower()}|{(self.size or ANY).lower()}"
 
     def matches(self, product: Product) -> bool:
         """The same constraints as ``to_where``, for candidates that do not come from the index
@@ -68,13 +98,48 @@ class ProductFilter:
 @dataclass(frozen=True)
 class ProductHit:
     product: Product
-    score: float
+    score: float  # cosine similarity of the request to the product (the ranker's relevance scale)
+    fused: float = 0.0  # the reciprocal-rank-fusion score that ordered the hits (0 for one retriever)
+
+
+@dataclass(frozen=True)
+class FaqChunk:
+    id: str  # "<entry id>#<n>", n from 1
+    entry_id: str
+    text: str
+    score: float = 0.0  # cosine similarity to the query, when retrieved
+
+    @property
+    def number(self) -> int:
+        return int(self.id.rpartition("#")[2])
 
 
 @dataclass(frozen=True)
 class FaqHit:
     entry: FaqEntry
-    score: float
+    score: float  # the best chunk's cosine similarity
+    chunks: tuple[FaqChunk, ...] = ()  # the entry's retrieved chunks, best first
+
+
+def stock_keys(product: Product) -> list[str]:
+    """"color|size" pairs (either may be ``*``, not asked) for which a unit is in stock: the
+    in-stock filter as metadata, so the vector store applies ``Product.in_stock_for`` in its query."""
+    colors = [c.lower() for c in product.colors]
+    sizes = [z.lower() for z in product.sizes]
+    keys: set[str] = set()
+    if not product.variants and product.in_stock:
+        keys = {f"{c}|{z}" for c in [ANY, *colors] for z in [ANY, *sizes]}
+    for v in product.variants:
+        if v.stock <= 0:
+            continue
+        vc = [v.color.lower()] if v.color else colors
+        vz = [v.size.lower()] if v.size else sizes
+        keys |= {f"{c}|{z}" for c in [ANY, *vc] for z in [ANY, *vz]}
+    return sorted(keys)
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def product_record(product: Product) -> IndexRecord:
@@ -90,7 +155,10 @@ def product_record(product: Product) -> IndexRecord:
         meta["colors"] = product.colors
     if product.sizes:
         meta["sizes"] = product.sizes
-    return IndexRecord(product.id, product.search_text(), product.content_hash(), meta)
+    if keys := stock_keys(product):
+        meta["stock_keys"] = keys
+    # the metadata is part of the hash: a change in what is filtered on rewrites the record
+    return IndexRecord(product.id, product.search_text(), _hash(product.content_hash(), meta), meta)
 
 
 def current_faq(entries: list[FaqEntry]) -> list[FaqEntry]:
@@ -99,31 +167,129 @@ def current_faq(entries: list[FaqEntry]) -> list[FaqEntry]:
     return [e for e in entries if not (e.superseded_by and e.superseded_by in ids)]
 
 
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def faq_chunks(entry: FaqEntry, max_words: int = CHUNK_WORDS) -> list[FaqChunk]:
+    """The entry's body in sections: paragraphs (blank-line separated) kept whole when they fit, long
+    ones split at sentence ends into parts of about equal size; short neighbours are not merged
+    across paragraphs. Ids are ``<entry id>#1``, ``#2``, … in reading order."""
+    parts: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", entry.body.strip()):
+        sentences = _sentences(" ".join(paragraph.split()))
+        words = sum(len(s.split()) for s in sentences)
+        if not sentences:
+            continue
+        pieces = -(-words // max_words)  # ceil
+        target = words / pieces
+        current: list[str] = []
+        count = 0
+        for sentence in sentences:
+            n = len(sentence.split())
+            if current and count + n / 2 > target:
+                parts.append(" ".join(current))
+                current, count = [], 0
+            current.append(sentence)
+            count += n
+        parts.append(" ".join(current))
+    return [FaqChunk(f"{entry.id}#{i}", entry.id, text) for i, text in enumerate(parts, start=1)]
+
+
 def faq_record(entry: FaqEntry) -> IndexRecord:
+    """The whole entry (collection ``FAQ``)."""
     return IndexRecord(
         entry.id, entry.search_text(), entry.content_hash(), {"topic": entry.topic, "updated": entry.updated.isoformat()}
     )
 
 
-class Retriever:
-    """Searches products and FAQ answers; returns our records with similarity scores."""
+def faq_chunk_records(entry: FaqEntry) -> list[IndexRecord]:
+    """One record per section (collection ``FAQ_CHUNKS``): the entry's title gives each its context."""
+    meta = {"entry_id": entry.id, "topic": entry.topic, "updated": entry.updated.isoformat()}
+    return [IndexRecord(c.id, f"{entry.title}\n{c.text}", _hash(entry.content_hash(), c.id), meta)
+            for c in faq_chunks(entry)]
 
-    def __init__(self, index: VectorIndex, catalog: Catalog, faq_entries: list[FaqEntry]):
+
+def rrf(rankings: Sequence[Sequence[str]], k: float = RRF_K, weights: Sequence[float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: each id scores ``sum(weight / (k + rank))`` over the lists it is in
+    (rank from 1). Returned best first; ties keep the order of first appearance."""
+    weights = weights if weights is not None else [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, id_ in enumerate(ranking, start=1):
+            fused[id_] = fused.get(id_, 0.0) + weight / (k + rank)
+    return dict(sorted(fused.items(), key=lambda kv: -kv[1]))
+
+
+class Retriever:
+    """Searches products (hybrid, dense or BM25) and FAQ chunks; returns our records with scores.
+
+    Without a ``lexical`` index, product search is dense only."""
+
+    def __init__(self, index: VectorIndex, catalog: Catalog, faq_entries: list[FaqEntry],
+                 lexical: LexicalIndex | None = None, mode: SearchMode = "hybrid",
+                 rrf_k: float = RRF_K, bm25_weight: float = BM25_WEIGHT, depth: int = FUSION_DEPTH):
         self.index = index
         self.catalog = catalog
         self.faq = {e.id: e for e in faq_entries}
+        self.lexical = lexical
+        self.mode: SearchMode = mode if lexical is not None else "dense"
+        self.rrf_k = rrf_k
+        self.bm25_weight = bm25_weight
+        self.depth = depth
 
-    def search_products(self, query: str, filters: ProductFilter | None = None, k: int = 20) -> list[ProductHit]:
+    # -- products -------------------------------------------------------------------------------
+    def allowed(self, filters: ProductFilter) -> np.ndarray | None:
+        """The filter as a mask over the BM25 index's products (None: no filter); a product the
+        catalog does not know is never allowed."""
+        assert self.lexical is not None
+        if filters.to_where() is None:
+            return np.array([id_ in self.catalog for id_ in self.lexical.ids], dtype=bool)
+        return np.array([(p := self.catalog.get(id_)) is not None and filters.matches(p) for id_ in self.lexical.ids],
+                        dtype=bool)
+
+    def dense_ids(self, query: str, filters: ProductFilter, k: int) -> dict[str, float]:
+        """Chroma's top ``k`` under the filter (its ``where``): id -> cosine similarity, best first."""
+        return {h.id: h.score for h in self.index.query(PRODUCTS, query, k=k, where=filters.to_where())}
+
+    def bm25_ids(self, query: str, filters: ProductFilter, k: int) -> dict[str, float]:
+        """BM25's top ``k`` among the products that pass the filter: id -> BM25 score, best first."""
+        if self.lexical is None:
+            return {}
+        return dict(self.lexical.search(query, k, self.allowed(filters)))
+
+    def search_products(self, query: str, filters: ProductFilter | None = None, k: int = 20,
+                        mode: SearchMode | None = None) -> list[ProductHit]:
+        """The ``k`` best products for ``query`` that pass ``filters`` (applied inside each store's
+        query, before its top k). ``mode``: ``hybrid`` (default when a BM25 index is loaded) fuses
+        BM25 and dense candidates by reciprocal rank; ``dense`` or ``bm25`` use one retriever."""
         filters = filters or ProductFilter()
-        hits = self.index.query(PRODUCTS, query, k=k, where=filters.to_where())
+        mode = mode or self.mode
+        if k <= 0:
+            return []
+        if mode == "dense" or self.lexical is None:
+            dense = self.dense_ids(query, filters, k)
+            return self._hits(list(dense)[:k], dense, {})
+        depth = max(k, self.depth) if mode == "hybrid" else k
+        lexical = self.bm25_ids(query, filters, depth)
+        if mode == "bm25":
+            ids = list(lexical)[:k]
+            return self._hits(ids, self.relevance(query, ids), {})
+        dense = self.dense_ids(query, filters, depth)
+        fused = rrf([list(dense), list(lexical)], self.rrf_k, [1.0, self.bm25_weight])
+        ids = list(fused)[:k]
+        cosine = dict(dense)
+        missing = [i for i in ids if i not in cosine]
+        cosine.update(self.relevance(query, missing))
+        return self._hits(ids, cosine, fused)
+
+    def _hits(self, ids: Sequence[str], cosine: Mapping[str, float], fused: Mapping[str, float]) -> list[ProductHit]:
         out = []
-        for hit in hits:
-            product = self.catalog.get(hit.id)
+        for id_ in ids:
+            product = self.catalog.get(id_)
             if product is None:
                 continue  # index ahead of the catalog during a re-ingest; skip, never invent
-            if filters.in_stock_only and not product.in_stock_for(filters.color, filters.size):
-                continue
-            out.append(ProductHit(product, hit.score))
+            out.append(ProductHit(product, float(cosine.get(id_, 0.0)), float(fused.get(id_, 0.0))))
         return out
 
     def relevance(self, query: str, product_ids: list[str]) -> dict[str, float]:
@@ -134,6 +300,26 @@ class Retriever:
         query_vector = self.index.query_vector(query)
         return {pid: float(vec @ query_vector) for pid, vec in stored.items()}
 
+    # -- FAQ ----------------------------------------------------------------------------------------
     def search_faq(self, query: str, k: int = 3) -> list[FaqHit]:
-        hits = self.index.query(FAQ, query, k=k)
-        return [FaqHit(self.faq[h.id], h.score) for h in hits if h.id in self.faq]
+        """The ``k`` best current entries, each with its matching sections (best first). An entry is
+        scored by its whole text, or by its best section if it is too long for the encoder (more
+        than ``LONG_ENTRY_WORDS`` words). Superseded or unknown entries are never returned."""
+        scores = {h.id: h.score for h in self.index.query(FAQ, query, k=2 * k) if h.id in self.faq}
+        chunk_hits = self.index.query(FAQ_CHUNKS, query, k=4 * k)
+        if scores:  # every section of the entries found whole, to quote and cite the matching ones
+            chunk_hits += self.index.query(FAQ_CHUNKS, query, k=1000, where={"entry_id": {"$in": list(scores)}})
+        chunks: dict[str, dict[str, FaqChunk]] = {}
+        for h in chunk_hits:
+            entry_id = h.id.rpartition("#")[0]
+            entry = self.faq.get(entry_id)
+            if entry is None:
+                continue
+            text = h.text.split("\n", 1)[1] if h.text.startswith(entry.title + "\n") else h.text
+            chunks.setdefault(entry_id, {})[h.id] = FaqChunk(h.id, entry_id, text, h.score)
+        for entry_id, found in chunks.items():
+            if len(self.faq[entry_id].body.split()) > LONG_ENTRY_WORDS:
+                scores[entry_id] = max(scores.get(entry_id, -1.0), max(c.score for c in found.values()))
+        hits = [FaqHit(self.faq[e], score, tuple(sorted(chunks.get(e, {}).values(), key=lambda c: -c.score)))
+                for e, score in scores.items()]
+        return sorted(hits, key=lambda h: -h.score)[:k]

@@ -92,7 +92,7 @@ def sources_markdown(reply: Reply | None) -> str:
         return ""
     lines = [f"**Intent:** {reply.intent} ({reply.confidence:.2f})"]
     if reply.faq:
-        lines.append("**Policy sources:** " + ", ".join(f"`{f.id}` {f.title}" for f in reply.faq))
+        lines.append("**Policy sources:** " + ", ".join(f"`{f.cited}` {f.title}" for f in reply.faq))
     if reply.order_ids:
         lines.append("**Orders:** " + ", ".join(f"`{o}`" for o in reply.order_ids))
     if reply.products:

@@ -162,16 +162,25 @@ def test_filter_where_shapes():
     assert ProductFilter().to_where() is None
     assert ProductFilter(category="shoes").to_where() == {"category": "shoes"}
     assert ProductFilter(subcategories=("a", "b"), in_stock_only=True).to_where() == {
-        "$and": [{"subcategory": {"$in": ["a", "b"]}}, {"in_stock": True}]}
+        "$and": [{"subcategory": {"$in": ["a", "b"]}}, {"stock_keys": {"$contains": "*|*"}}]}
+    assert ProductFilter(color="Blue", in_stock_only=True).to_where() == {
+        "$and": [{"colors": {"$contains": "blue"}}, {"stock_keys": {"$contains": "blue|*"}}]}
 
 
 def test_product_record_metadata():
     record = product_record(ITEMS[5])
-    assert record.id == "A1" and record.content_hash == ITEMS[5].content_hash()
+    assert record.id == "A1"
+    # only the white L variant is in stock: the in-stock filter's keys say exactly that
     assert record.metadata == {"category": "apparel", "subcategory": "t-shirts", "brand": "plain",
                                "price": 15.0, "in_stock": True, "rating": 0.0,
-                               "colors": ["blue", "white"], "sizes": ["m", "l"]}
+                               "colors": ["blue", "white"], "sizes": ["m", "l"],
+                               "stock_keys": ["*|*", "*|l", "white|*", "white|l"]}
     assert "colors" not in product_record(ITEMS[3]).metadata  # Chroma cannot store empty lists
+    assert "stock_keys" not in product_record(ITEMS[1]).metadata  # sold out
+    # the hash covers the metadata too, so a change in what is filtered on rewrites the record
+    restocked = ITEMS[5].model_copy(update={"variants": [v.model_copy(update={"stock": 1}) for v in ITEMS[5].variants],
+                                            "stock": 4})
+    assert product_record(restocked).content_hash != record.content_hash
 
 
 # -- Retriever --------------------------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""BM25 keyword search over the product texts (``bm25s``), with filters applied before the top k.
+
+The index is built from the same records as the vector index (``product_record``), stemmed with
+Snowball English stemming, and persisted under the data folder with the ids in index order and a
+fingerprint of the records' content hashes: a catalog change is noticed on load and the index is
+rebuilt (building it for the 404-product demo catalog takes a few tens of milliseconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.vector_index import IndexRecord
+
+IDS_FILE = "aisle_ids.json"
+
+
+def fingerprint(records: Sequence[IndexRecord]) -> str:
+    """A hash of the records' ids and content hashes, in id order."""
+    payload = "\n".join(f"{r.id}\t{r.content_hash}" for r in sorted(records, key=lambda r: r.id))
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class LexicalIndex:
+    """BM25 scores of every product for a query; ``search`` takes the top k among the allowed ones."""
+
+    def __init__(self, ids: Sequence[str], model, fingerprint: str):
+        self.ids = list(ids)
+        self.position = {id_: i for i, id_ in enumerate(self.ids)}
+        self.model = model
+        self.fingerprint = fingerprint
+        self._stem = _stemmer()
+
+    @classmethod
+    def build(cls, records: Sequence[IndexRecord]) -> LexicalIndex:
+        import bm25s
+
+        ordered = sorted(records, key=lambda r: r.id)
+        model = bm25s.BM25()
+        if ordered:
+            tokens = bm25s.tokenize([r.text for r in ordered], stopwords="en", stemmer=_stemmer(), show_progress=False)
+            model.index(tokens, show_progress=False)
+        return cls([r.id for r in ordered], model, fingerprint(ordered))
+
+    def save(self, path: str | Path) -> None:
+        """Write to ``path`` (a folder), replacing what was there only once the new files are complete."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=path.parent))
+        if self.ids:
+            self.model.save(str(tmp), show_progress=False)
+        (tmp / IDS_FILE).write_text(json.dumps({"ids": self.ids, "fingerprint": self.fingerprint}))
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> LexicalIndex:
+        import bm25s
+
+        path = Path(path)
+        meta = json.loads((path / IDS_FILE).read_text())
+        model = bm25s.BM25.load(str(path), show_progress=False) if meta["ids"] else bm25s.BM25()
+        return cls(meta["ids"], model, meta["fingerprint"])
+
+    @classmethod
+    def open(cls, path: str | Path, records: Sequence[IndexRecord]) -> LexicalIndex:
+        """The saved index if it was built from exactly ``records``; otherwise build and save it."""
+        wanted = fingerprint(records)
+        try:
+            index = cls.load(path)
+            if index.fingerprint == wanted:
+                return index
+        except (OSError, ValueError, KeyError):
+            pass  # absent or unreadable: rebuilt below
+        index = cls.build(records)
+        index.save(path)
+        return index
+
+    def tokens(self, text: str) -> list[str]:
+        import bm25s
+
+        vocab = self.model.vocab_dict if self.ids else {}
+        words = bm25s.tokenize(text, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False)[0]
+        return [w for w in words if w in vocab]
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every product (in ``self.ids`` order) for ``text``."""
+        words = self.tokens(text)
+        if not words:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.model.get_scores(words), dtype=np.float32)
+
+    def search(self, text: str, k: int = 10, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best-scoring products with a positive score among ``allowed`` (a boolean mask over
+        ``self.ids``): products that fail the filter are masked out before the top k is taken."""
+        if not self.ids or k <= 0:
+            return []
+        scores = self.scores(text)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = sorted(candidates, key=lambda i: (-scores[i], self.ids[i]))
+        return [(self.ids[i], float(scores[i])) for i in order]
