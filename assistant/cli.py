@@ -221,6 +221,10 @@ def intents_evaluate(
     test: Annotated[Path, typer.Option(help="CSV with a 'sentence,label' header: the utterances to score")],
     oos_label: Annotated[str | None, typer.Option(help="label of out-of-scope rows (must be rejected)")] = None,
     limit: Annotated[int | None, typer.Option(help="score only the first N test rows")] = None,
+    llm: Annotated[bool, typer.Option("--llm/--no-llm", help="add the local LLM's vote (label scoring; "
+                                      "weight chosen by cross-validation, 0 allowed; ~0.3 s per utterance)")] = False,
+    finetune: Annotated[bool, typer.Option("--finetune/--no-finetune", help="try SetFit-style fine-tuning of the "
+                                           "embedder (minutes on CPU); kept only if it wins on training rows")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Accuracy, in-scope accuracy, OOS recall, macro-F1, MCC and latency of the few-shot intent model."""
@@ -232,12 +236,22 @@ def intents_evaluate(
     try:
         train_rows, test_rows = read_intent_csv(train), read_intent_csv(test)
         embedder = SentenceTransformerEmbedder(settings.embedder.model or None, settings.embedder.device)
-        report = evaluate_intents(train_rows, test_rows, embedder, oos_label, limit)
+        scorer = None
+        if llm:
+            from assistant.backends.transformers_chat import TransformersChatModel
+            from assistant.intent_llm import LlmLabelScorer
+
+            assert settings.models_dir is not None
+            if settings.llm.backend != "transformers":
+                raise AisleError("--llm scores labels with a local model: it needs llm.backend = 'transformers'")
+            scorer = LlmLabelScorer(TransformersChatModel(settings.llm, settings.models_dir))
+        report = evaluate_intents(train_rows, test_rows, embedder, oos_label, limit, llm=scorer, finetune=finetune)
     except AisleError as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
+    typer.echo(f"chosen by cross-validation: {report.chosen}")
     typer.echo(f"{report.train_examples} training examples, {report.labels} labels, {report.test_examples} test rows; "
                f"fit {report.fit_seconds}s, rejection threshold {report.threshold}")
     for name, value in report.metrics.items():

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     store_name: str = "Maple & Main"
     max_message_chars: int = Field(default=2000, ge=10)
     intents_csv: Path | None = Field(default=None, description="a store's own intents: sentence,label CSV")
+    intent_llm_vote: bool = Field(default=False, description="let the local LLM vote on store intents "
+                                  "(its weight is chosen by cross-validation; ~150 ms a message on CPU)")
     clock: datetime | None = Field(default=None, description="pin 'now' (tests, demos); empty = real time")
     llm: LLMSettings = LLMSettings()
     embedder: EmbedderSettings = EmbedderSettings()

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.intent_llm import LlmLabelScorer
 from assistant.intent_model import FewShotIntentModel
 from knowledge.embed import Embedder
 
@@ -29,7 +30,7 @@ class IntentReport:
     oos_label: str | None
     metrics: dict[str, float | None] = field(default_factory=dict)
     threshold: float = 0.0
-    chosen: dict[str, float] = field(default_factory=dict)  # regularisation and mix picked by CV
+    chosen: dict[str, Any] = field(default_factory=dict)  # settings and options picked by CV
     fit_seconds: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
 
@@ -38,16 +39,18 @@ class IntentReport:
 
 
 def evaluate_intents(train: tuple[Sequence[str], Sequence[str]], test: tuple[Sequence[str], Sequence[str]],
-                     embedder: Embedder, oos_label: str | None = None, limit: int | None = None) -> IntentReport:
+                     embedder: Embedder, oos_label: str | None = None, limit: int | None = None,
+                     llm: LlmLabelScorer | None = None, finetune: bool = False) -> IntentReport:
+    """``llm``: give the LLM's vote a weight chosen by cross-validation; ``finetune``: try SetFit-style
+    fine-tuning of the embedder (kept only if it wins on a held-out fold of the training rows)."""
     from sklearn.metrics import f1_score, matthews_corrcoef
 
     texts, truth = list(test[0])[:limit or None], list(test[1])[:limit or None]
     start = time.perf_counter()
-    model = FewShotIntentModel(embedder, oos_label).fit(*train)
+    model = FewShotIntentModel(embedder, oos_label, llm=llm, finetune=finetune).fit(*train)
     report = IntentReport(len(train[0]), len(model.labels), len(texts), oos_label,
                           threshold=round(model.threshold, 4), fit_seconds=round(time.perf_counter() - start, 2),
-                          chosen={"regularisation": model.regularisation, "head_weight": model.linear_weight,
-                                  "cv_in_scope_accuracy": max(model.cv_accuracy.values(), default=0.0)})
+                          chosen=dict(model.chosen))
     start = time.perf_counter()
     predicted = [g.label for g in model.predict(texts)]
     batch_ms = (time.perf_counter() - start) / max(1, len(texts)) * 1000

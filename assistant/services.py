@@ -151,11 +151,16 @@ class Services:
     @cached_property
     def store_intents(self):
         """The store's own intents (``intents_csv``), or None."""
+        from assistant.backends.transformers_chat import TransformersChatModel
+        from assistant.intent_llm import LlmLabelScorer
         from assistant.intents import load_examples
         from assistant.store_intents import StoreIntents
 
         path = self.settings.intents_csv
-        return StoreIntents(self.embedder, load_examples(), path) if path else None
+        if not path:
+            return None
+        vote = self.settings.intent_llm_vote and isinstance(self.llm, TransformersChatModel)
+        return StoreIntents(self.embedder, load_examples(), path, LlmLabelScorer(self.llm) if vote else None)
 
     @property
     def scorer_dir(self) -> Path:

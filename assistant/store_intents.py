@@ -3,7 +3,9 @@
 Rows whose label is a built-in intent (``order_status``, ``faq``, …) add examples to it. Any other
 label is a store intent: a few-shot model (``FewShotIntentModel``) is fitted on the built-in examples
 and the store's rows together, so a store intent is only chosen over the built-in ones when it is
-the better match and confident enough (threshold by cross-validation on those rows). A store
+the better match and confident enough (threshold by cross-validation on those rows). With
+``intent_llm_vote`` the local LLM's label scores join the ensemble, at the weight cross-validation
+gives them (0 for the bundled 135M model on the benchmarks). A store
 intent is answered with the FAQ entry whose id or topic equals its label; a label with no entry is
 handed to a human agent, with the label in the ticket (e.g. ``wholesale`` → the sales team).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.intent_llm import LlmLabelScorer
 from assistant.intent_model import FewShotIntentModel, read_intent_csv
 from assistant.intents import Intent
 from knowledge.embed import Embedder
@@ -25,7 +28,8 @@ class StoreIntent:
 
 
 class StoreIntents:
-    def __init__(self, embedder: Embedder, builtin: dict[str, list[str]], path: Path):
+    def __init__(self, embedder: Embedder, builtin: dict[str, list[str]], path: Path,
+                 llm: LlmLabelScorer | None = None):
         texts, labels = read_intent_csv(path)  # a bad file fails here, at start-up, naming the line
         known = {i.value for i in Intent}
         self.path = path
@@ -35,6 +39,7 @@ class StoreIntents:
                 self.extra_examples.setdefault(label, []).append(text)
         self.labels = sorted(set(labels) - known)
         self._embedder = embedder
+        self._llm = llm
         self._rows = (
             [t for examples in builtin.values() for t in examples] + texts,
             [label for label, examples in builtin.items() for _ in examples] + labels,
@@ -44,7 +49,8 @@ class StoreIntents:
     @property
     def model(self) -> FewShotIntentModel:
         if self._model is None:
-            self._model = FewShotIntentModel(self._embedder, oos_label=Intent.OUT_OF_SCOPE.value).fit(*self._rows)
+            self._model = FewShotIntentModel(self._embedder, oos_label=Intent.OUT_OF_SCOPE.value,
+                                             llm=self._llm).fit(*self._rows)
         return self._model
 
     def match(self, text: str) -> StoreIntent | None:

@@ -8,10 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.intent_eval import evaluate_intents
-from assistant.intent_model import BadIntentFile, FewShotIntentModel, read_intent_csv
+from assistant.intent_finetune import finetuned_embedder
+from assistant.intent_llm import LlmLabelScorer
+from assistant.intent_model import (
+    LLM_WEIGHT,
+    BadIntentFile,
+    FewShotIntentModel,
+    label_example,
+    read_intent_csv,
+)
 from assistant.intents import load_examples
 
 OOS = "out_of_scope"
@@ -97,3 +106,72 @@ def test_cli_prints_json_and_rejects_a_bad_file_with_its_line(tmp_path: Path) ->
     bad.write_text("sentence,label\nok,fine\nbroken\n", encoding="utf-8")
     out = subprocess.run([*command, "--test", str(bad)], capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 1 and "line 3" in out.stderr
+
+
+def test_label_names_become_examples_only_when_they_read_as_words() -> None:
+    assert label_example("card_arrival") == "card arrival"
+    assert label_example("Refund_not_showing_up") == "refund not showing up"
+    assert label_example("pto-request") == "pto request"
+    assert label_example("A12") is None and label_example("x" * 3 + "_9") is None
+
+
+@pytest.fixture(scope="module")
+def llm_scorer(settings) -> LlmLabelScorer:
+    from assistant.backends.transformers_chat import TransformersChatModel
+
+    return LlmLabelScorer(TransformersChatModel(settings.llm, settings.models_dir))
+
+
+@pytest.mark.slow
+def test_llm_scorer_ranks_an_obvious_label_above_an_absurd_one(llm_scorer: LlmLabelScorer) -> None:
+    texts = ["I want to return these shoes and get my money back", "what is the weather like tomorrow"]
+    scores = llm_scorer.score(texts, [["refund request", "volcano eruption"], ["weather", "mortgage_payment"]])
+    assert all(len(s) == 2 for s in scores)
+    assert scores[0][0] > scores[0][1] and scores[1][0] > scores[1][1]
+
+
+@pytest.mark.slow
+def test_llm_weight_is_chosen_from_the_grid_and_recorded(embedder, llm_scorer: LlmLabelScorer,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.intent_model as intent_model
+
+    monkeypatch.setattr(intent_model, "LLM_CV_ROWS", 40)  # keeps the test to seconds
+    train, test = _split()
+    model = FewShotIntentModel(embedder, oos_label=OOS, llm=llm_scorer).fit([t for t, _ in train],
+                                                                            [lb for _, lb in train])
+    chosen = model.chosen
+    assert model.llm_weight in LLM_WEIGHT and chosen["llm_weight"] == model.llm_weight
+    assert set(chosen["llm_cv_in_scope_accuracy_by_weight"]) == {f"{w:g}" for w in LLM_WEIGHT}
+    assert 0.0 <= chosen["llm_alone_cv_in_scope_accuracy"] <= 1.0 and chosen["llm_cv_rows"] == 40
+    guesses = model.predict([t for t, _ in test[:5]])
+    assert all(g.best_in_scope in model.labels for g in guesses)
+
+
+def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_finetuning_works_on_tiny_data_and_leaves_the_bundled_model_alone(embedder,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.intent_finetune as intent_finetune
+    from knowledge.bundled import minilm_dir
+
+    before = _tree_state(minilm_dir())
+    rows = [("where is my parcel", "track"), ("has my order shipped yet", "track"), ("track my package", "track"),
+            ("I want my money back", "refund"), ("refund this please", "refund"), ("return it for a refund", "refund")]
+    tuned = finetuned_embedder(embedder, [t for t, _ in rows], [int(lb == "refund") for _, lb in rows],
+                               iterations=2)
+    assert tuned.pairs == 2 * 2 * len(rows)
+    vectors = tuned.embed(["where is my order", "give me a refund"])
+    assert vectors.shape == (2, embedder.dimension) and abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-4
+    assert _tree_state(minilm_dir()) == before
+    # the model's own choice: fine-tuning is kept only if it wins on a held-out fold of these rows
+    train, _ = _split()
+    monkeypatch.setattr(intent_finetune, "MAX_PAIRS", 200)  # one pair iteration: seconds
+    model = FewShotIntentModel(embedder, oos_label=OOS, finetune=True).fit([t for t, _ in train],
+                                                                           [lb for _, lb in train])
+    assert isinstance(model.chosen["finetuned"], bool) and "frozen_fold_in_scope_accuracy" in model.chosen
+    assert model.predict(["where is my order"])[0].best_in_scope in model.labels
+    assert _tree_state(minilm_dir()) == before

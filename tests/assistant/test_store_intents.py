@@ -57,3 +57,17 @@ def test_a_bad_intents_file_is_refused_with_its_line(services, tmp_path) -> None
     shop = Services(services.settings.model_copy(update={"intents_csv": bad}))
     with pytest.raises(BadIntentFile, match="line 3"):
         shop.assistant  # noqa: B018
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_the_llm_can_vote_on_store_intents_at_a_cross_validated_weight(services) -> None:
+    from assistant.intent_model import LLM_WEIGHT
+
+    settings = services.settings.model_copy(update={"intents_csv": SAMPLE, "intent_llm_vote": True})
+    shop = Services(settings)
+    model = shop.store_intents.model
+    assert model.llm is not None and model.chosen["llm_weight"] in LLM_WEIGHT
+    assert model.llm_weight == model.chosen["llm_weight"]
+    state = SessionState()
+    assert shop.assistant.respond(state, "could you gift wrap the scarf for me?").intent == "products-gift-wrap"
