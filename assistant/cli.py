@@ -37,12 +37,16 @@ def ingest(
     orders: FileOpt = None,
     interactions: FileOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="state folder (default: settings)")] = None,
+    wait: Annotated[float, typer.Option(help="seconds to wait for another running ingest (default: fail at once)")] = 0.0,
 ) -> None:
-    """Import store files (see knowledge/IMPORT_FORMAT.md); bad rows are listed with their line."""
+    """Import store files (see knowledge/IMPORT_FORMAT.md); bad rows are listed with their line.
+
+    Only what changed is written (content hashes): the report counts added, updated, deleted and
+    unchanged records per file and per index. One ingest runs at a time per store."""
     if not any((catalog, faq, customers, orders, interactions)):
         _fail(ValueError("give at least one of --catalog, --faq, --customers, --orders, --interactions"))
     try:
-        report = _services(data_dir).ingest(catalog=catalog, faq=faq, customers=customers, orders=orders,
+        report = _services(data_dir).ingest(wait=wait, catalog=catalog, faq=faq, customers=customers, orders=orders,
                                             interactions=interactions)
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)

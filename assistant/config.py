@@ -54,6 +54,8 @@ class RetrievalSettings(_Section):
     faq_min_score: float = 0.35
     search: Literal["hybrid", "dense", "bm25"] = Field(
         default="hybrid", description="product search: BM25 + vectors fused by RRF, vectors only, or BM25 only")
+    chroma_url: str = Field(default="", description="a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001; "
+                            "empty = embedded Chroma in chroma_path")
 
 
 class UISettings(_Section):

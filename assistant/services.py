@@ -16,7 +16,7 @@ from assistant.errors import StoreNotBuilt
 from knowledge import demo_store
 from knowledge.catalog import Catalog
 from knowledge.database import StoreDatabase
-from knowledge.ingest import IngestReport, ingest_files, sync_index
+from knowledge.ingest import IngestReport, ingest_store
 
 # The app never reaches a model hub: everything is loaded from local files.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,6 +28,7 @@ class Services:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self._lock = threading.RLock()
+        self.recovered = None  # what ``recover`` re-synced when the index was opened, if anything
 
     # -- storage ------------------------------------------------------------------------------
     @cached_property
@@ -42,10 +43,14 @@ class Services:
 
     @cached_property
     def index(self):
+        from knowledge.ingest import recover
         from knowledge.vector_index import VectorIndex
 
         assert self.settings.chroma_path is not None
-        return VectorIndex(self.settings.chroma_path, self.embedder)
+        index = VectorIndex(self.settings.chroma_path, self.embedder, url=self.settings.retrieval.chroma_url)
+        # an ingest killed midway left its marker: re-sync the index from the database now
+        self.recovered = recover(self.db, index, self.settings.data_dir, self.lexical_path)
+        return index
 
     @property
     def lexical_path(self) -> Path:
@@ -57,16 +62,16 @@ class Services:
 
     def build_demo(self, progress: bool = True) -> IngestReport:
         """Load the demo store if the database is empty; (re)sync the index either way."""
-        report = IngestReport()
+        paths: dict[str, Path | None] = {}
         if self.db.count("products") == 0:
-            report = ingest_files(self.db, demo_store.CATALOG, demo_store.FAQ, demo_store.CUSTOMERS,
-                                  demo_store.ORDERS, demo_store.INTERACTIONS)
-        report.index = sync_index(self.db, self.index, progress=progress, lexical_path=self.lexical_path)
-        return report
+            paths = {"catalog": demo_store.CATALOG, "faq": demo_store.FAQ, "customers": demo_store.CUSTOMERS,
+                     "orders": demo_store.ORDERS, "interactions": demo_store.INTERACTIONS}
+        return ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, progress=progress)
 
-    def ingest(self, **paths: Path | None) -> IngestReport:
-        report = ingest_files(self.db, **paths)
-        report.index = sync_index(self.db, self.index, lexical_path=self.lexical_path)
+    def ingest(self, wait: float = 0.0, **paths: Path | None) -> IngestReport:
+        """Import store files under the writer lock (``IngestRunning`` if another ingest holds it past
+        ``wait`` seconds); the indexes follow the database incrementally (content hashes)."""
+        report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, wait=wait)
         self.reload()
         return report
 

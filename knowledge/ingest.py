@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from knowledge.retrieval import (
     product_record,
 )
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, Product
+from knowledge.store_lock import (
+    MARKER_FILE,
+    IngestRunning,
+    clear_in_progress,
+    ingest_lock,
+    interrupted,
+    mark_in_progress,
+)
 from knowledge.vector_index import VectorIndex
 
 
@@ -141,3 +150,66 @@ def sync_index(db: StoreDatabase, index: VectorIndex, progress: bool = True,
     if lexical_path is not None:
         LexicalIndex.open(lexical_path, products)
     return counts
+
+
+def expected_index(db: StoreDatabase) -> dict[str, dict[str, str]]:
+    """What each collection must hold for the database as it is: id -> content hash."""
+    faq = current_faq(db.faq_entries())
+    return {
+        PRODUCTS: {r.id: r.content_hash for r in map(product_record, db.products())},
+        FAQ: {e.id: faq_record(e).content_hash for e in faq},
+        FAQ_CHUNKS: {r.id: r.content_hash for e in faq for r in faq_chunk_records(e)},
+    }
+
+
+def index_mismatches(db: StoreDatabase, index: VectorIndex) -> dict[str, int]:
+    """Per collection, how many ids are missing, stale (other hash) or extra in the index: {} when
+    the index and the database agree."""
+    out = {}
+    for name, want in expected_index(db).items():
+        have = index.hashes(name)
+        bad = sum(1 for i, h in want.items() if have.get(i) != h) + sum(1 for i in have if i not in want)
+        if bad:
+            out[name] = bad
+    return out
+
+
+def ingest_store(db: StoreDatabase, index: VectorIndex, data_dir: Path, paths: Mapping[str, Path | None],
+                 lexical_path: Path | None = None, wait: float = 0.0, progress: bool = False) -> IngestReport:
+    """``ingest_files`` then ``sync_index`` under the store's writer lock, with the in-progress marker
+    around the writes (see ``knowledge/store_lock.py``): a second ingest fails with ``IngestRunning``
+    (or waits ``wait`` s), and a kill midway is repaired at the next open (``recover``)."""
+    with ingest_lock(data_dir, timeout=wait):
+        mark_in_progress(data_dir)
+        try:
+            report = ingest_files(db, **paths) if any(paths.values()) else IngestReport()
+        except Exception:
+            # a refused file or a failed transaction: whatever was committed before is indexed
+            sync_index(db, index, progress=False, lexical_path=lexical_path)
+            clear_in_progress(data_dir)
+            raise
+        report.index = sync_index(db, index, progress=progress, lexical_path=lexical_path)
+        clear_in_progress(data_dir)
+    return report
+
+
+def recover(db: StoreDatabase, index: VectorIndex, data_dir: Path, lexical_path: Path | None = None) -> dict[str, SyncCounts] | None:
+    """If an ingest was killed midway (its marker is left and no ingest runs), bring the indexes back
+    in line with the database and return what the re-sync changed; None when there was nothing to
+    do. An index that fails to read is dropped collection by collection and rebuilt."""
+    if not interrupted(data_dir):
+        return None
+    try:
+        with ingest_lock(data_dir):
+            if not (data_dir / MARKER_FILE).exists():
+                return None  # another process repaired it first
+            try:
+                counts = sync_index(db, index, progress=False, lexical_path=lexical_path)
+            except Exception:  # noqa: BLE001 - an unreadable index is rebuilt from the source of truth
+                for name in (PRODUCTS, FAQ, FAQ_CHUNKS):
+                    index.drop(name)
+                counts = sync_index(db, index, progress=False, lexical_path=lexical_path)
+            clear_in_progress(data_dir)
+            return counts
+    except IngestRunning:
+        return None  # an ingest started meanwhile: it syncs the index itself

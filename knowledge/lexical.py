@@ -8,6 +8,7 @@ rebuilt (building it for the 404-product demo catalog takes a few tens of millis
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -63,9 +64,11 @@ class LexicalIndex:
         if self.ids:
             self.model.save(str(tmp), show_progress=False)
         (tmp / IDS_FILE).write_text(json.dumps({"ids": self.ids, "fingerprint": self.fingerprint}))
+        old = path.with_name(f"{tmp.name}-old")
         if path.exists():
-            shutil.rmtree(path)
+            path.rename(old)  # readers that find no folder in between rebuild in memory
         tmp.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, path: str | Path) -> LexicalIndex:
@@ -87,7 +90,8 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError):
             pass  # absent or unreadable: rebuilt below
         index = cls.build(records)
-        index.save(path)
+        with contextlib.suppress(OSError):  # another process replaced it meanwhile: used from memory
+            index.save(path)
         return index
 
     def tokens(self, text: str) -> list[str]:

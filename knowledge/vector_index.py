@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -40,18 +41,28 @@ class Hit:
 
 
 class VectorIndex:
-    """Named collections in one embedded (on-disk) Chroma database."""
+    """Named collections in one Chroma database: embedded (on disk at ``path``), or a Chroma server
+    (``chroma run``) at ``url`` such as ``http://127.0.0.1:8001``, shared by several app processes."""
 
-    def __init__(self, path: str | Path, embedder: Embedder):
+    def __init__(self, path: str | Path, embedder: Embedder, url: str = ""):
         import chromadb
         from chromadb.config import Settings
 
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.url = url
         self.embedder = embedder
-        self._client = chromadb.PersistentClient(
-            path=str(self.path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
-        )
+        settings = Settings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"chroma_url {url!r}: expected http(s)://HOST:PORT")
+            self._client = chromadb.HttpClient(
+                host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https", settings=settings,
+            )
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
         self._collections: dict[str, Any] = {}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -65,14 +76,26 @@ class VectorIndex:
     def count(self, name: str) -> int:
         return int(self._collection(name).count())
 
+    def hashes(self, name: str, page: int = 5000) -> dict[str, str | None]:
+        """Every record's id and content hash (what ``sync`` compares against)."""
+        collection, out = self._collection(name), {}
+        for offset in range(0, collection.count(), page):  # one get of ~32k+ records overflows SQLite
+            got = collection.get(include=["metadatas"], limit=page, offset=offset)
+            out.update({id_: (meta or {}).get("content_hash")
+                        for id_, meta in zip(got["ids"], got["metadatas"] or [], strict=False)})
+        return out  # type: ignore[return-value]
+
+    def drop(self, name: str) -> None:
+        """Delete collection ``name`` (it is created empty again on next use)."""
+        self._collections.pop(name, None)
+        if name in {c.name for c in self._client.list_collections()}:
+            self._client.delete_collection(name)
+
     def sync(self, name: str, records: Sequence[IndexRecord], batch_size: int = 128,
              progress: bool = False) -> SyncCounts:
         """Make collection ``name`` hold exactly ``records``: embed new/changed, delete absent."""
         collection = self._collection(name)
-        existing = collection.get(include=["metadatas"])
-        old_hash = {
-            id_: (meta or {}).get("content_hash") for id_, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
-        }
+        old_hash = self.hashes(name)
         todo = [r for r in records if old_hash.get(r.id) != r.content_hash]
         wanted = {r.id for r in records}
         stale = [id_ for id_ in old_hash if id_ not in wanted]

@@ -1,0 +1,93 @@
+"""Chroma in client/server mode: a `chroma run` server on loopback, an ingest and a filtered hybrid
+search through it (``[retrieval] chroma_url``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.config import RetrievalSettings, Settings
+from assistant.services import Services
+from knowledge.ingest import index_mismatches
+from knowledge.retrieval import PRODUCTS, ProductFilter
+
+pytestmark = pytest.mark.slow  # the real MiniLM embedder and a Chroma server
+
+CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path):
+    if CHROMA is None:
+        pytest.fail("the `chroma` command (installed with chromadb) is missing")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "chroma.log").open("w")
+    server = subprocess.Popen([CHROMA, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                              env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (tmp_path / "chroma.log").read_text()[-2000:]
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the chroma server did not answer its heartbeat"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_ingest_and_filtered_hybrid_search_through_a_chroma_server(tmp_path: Path, chroma_url: str) -> None:
+    rows = [
+        {"id": "K1", "title": "Stoneware Mug", "brand": "Acme", "category": "kitchen", "price": 12.0, "stock": 4,
+         "attributes": {"color": ["red"]}, "description": "A stoneware mug for coffee."},
+        {"id": "K2", "title": "Stoneware Mug Large", "brand": "Acme", "category": "kitchen", "price": 18.0,
+         "stock": 0, "attributes": {"color": ["blue"]}, "description": "A large stoneware mug for tea."},
+        {"id": "K3", "title": "Steel Kettle", "brand": "Brio", "category": "kitchen", "price": 45.0, "stock": 2,
+         "attributes": {"color": ["blue"]}, "description": "A whistling steel kettle."},
+    ]
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = Settings(data_dir=tmp_path / "store", retrieval=RetrievalSettings(chroma_url=chroma_url))
+    services = Services(settings)
+    report = services.ingest(catalog=catalog)
+    assert report.index[PRODUCTS].added == 3
+    assert not (tmp_path / "store" / "chroma").exists()  # the vectors live in the server
+    assert index_mismatches(services.db, services.index) == {}
+
+    hits = services.retriever.search_products("stoneware mug", ProductFilter(color="blue"), k=3)
+    assert [h.product.id for h in hits][:1] == ["K2"] and "K1" not in {h.product.id for h in hits}
+    in_stock = services.retriever.search_products("stoneware mug", ProductFilter(max_price=20, in_stock_only=True), k=3)
+    assert [h.product.id for h in in_stock] == ["K1"]
+
+    # a second app process (here: a second client) sees the same index; a re-ingest writes nothing
+    other = Services(settings)
+    assert other.index.count(PRODUCTS) == 3
+    assert other.ingest(catalog=catalog).index[PRODUCTS].unchanged == 3
