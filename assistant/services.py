@@ -283,8 +283,9 @@ class Services:
                                   lambda: self.history_candidates, lambda: self.product_vectors)
         categories = {p.id: p.category for p in catalog}
         slots = SlotExtractor(catalog)
+        faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
         tools = OrderTools(self.db, self.order_log, catalog.get, lambda: categories, s.now)
-        orders = OrderAnswers(tools, {e.id: e for e in self.faq_entries}, slots.extract)
+        orders = OrderAnswers(tools, faq_by_id, slots.extract)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
         writer = ReplyWriter(self.llm, GroundingVerifier(catalog), s.store_name, s.llm.max_new_tokens)
 
@@ -293,7 +294,6 @@ class Services:
             return customer.name if customer else None
 
         handoff = Handoff(self.tickets, customer_name, s.now)
-        faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}
         return Assistant(catalog, self.intent_classifier, slots, products, orders, faq, writer, handoff,
                          customer_name, s.store_name, s.max_message_chars, self.store_intents, faq_by_id.get)
 
