@@ -16,7 +16,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install dev demo run test lint bench clean
+CHROMIUM := /usr/bin/chromium
+# apt needs root; elsewhere sudo (CI and the dev container run as root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install dev browser demo run test lint bench clean
 
 install: $(STAMP)
 
@@ -34,6 +38,12 @@ $(DEV_STAMP): $(STAMP)
 	$(PIP) install -e '.[dev]'
 	touch $@
 
+browser: $(CHROMIUM)  ## Debian's Chromium for the browser tests (Playwright never downloads one)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 demo: install  ## build the demo store (database, index, LLM cache) if absent
 	$(AISLE) demo
 
@@ -44,7 +54,7 @@ lint: dev
 	$(VENV)/bin/ruff check assistant knowledge recommender ui tests bench
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest
 
 $(BENCH_STAMP): $(STAMP)
@@ -53,6 +63,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: demo $(BENCH_STAMP)
 	$(PY) bench/latency.py
+	$(PY) bench/web_ui.py
 	$(PY) bench/retrieval_quality.py
 	$(PY) bench/recsys_industrial.py
 	$(PY) bench/intents.py

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from assistant.errors import InvalidMessage
 from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
 from assistant.intents import ORDER_ID, Intent, IntentClassifier, IntentPrediction
+from assistant.preview import previewing
 from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.reply import PartialText, Reply
 from assistant.session import Constraints, SessionState, Turn
@@ -31,7 +33,8 @@ from knowledge.schemas import FaqEntry, Product
 from knowledge.tickets import HandoffReason
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
-MAX_TURNS_KEPT = 100  # the transcript a session keeps in memory (the copilot will persist it)
+FILTER_REMOVED = "(removed filter: "  # how a chip removal is recorded as the shopper's turn
+MAX_TURNS_KEPT = 100  # the transcript a session keeps in memory (all turns are stored by Conversations)
 def clean_message(text: str, max_chars: int) -> str:
     """Normalise a shopper's message or raise ``InvalidMessage`` with what to do."""
     if not isinstance(text, str):
@@ -94,6 +97,10 @@ class Assistant:
             if pending is not None:
                 draft.body = f"(Nothing was changed on order {pending.order_id}.)\n\n{draft.body}".strip()
         draft = self._escalate(state, text, draft)
+        yield from self._finish(state, text, draft, prediction.confidence)
+
+    def _finish(self, state: SessionState, text: str, draft: Draft, confidence: float) -> Iterator[PartialText | Reply]:
+        """Phrase the draft's lead (streamed), build the ``Reply`` and remember the turn."""
         lead: Lead | None = None
         for item in self.writer.lead(draft, text):
             if isinstance(item, Lead):
@@ -104,18 +111,44 @@ class Assistant:
         full = lead.text + (f"\n\n{draft.body}" if draft.body else "")
         yield PartialText(full)
         reply = Reply(
-            text=full, intent=draft.intent, confidence=round(prediction.confidence, 3),
+            text=full, intent=draft.intent, confidence=round(confidence, 3),
             products=draft.products, faq=draft.faq, order_ids=draft.order_ids,
             constraints=state.constraints.describe(), grounded=not lead.problems,
             used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
             ticket_id=state.ticket_id,
             pending_action=state.pending_action.kind.value if state.pending_action else None,
+            failed=draft.failed,
         )
         shown = tuple(p.id for p in draft.products)
         state.turns = [*state.turns, Turn("user", text, draft.intent), Turn("assistant", full, draft.intent, shown)]
         del state.turns[: -MAX_TURNS_KEPT]
         state.last_intent = draft.intent
         yield reply
+
+    def suggest(self, state: SessionState, message: str) -> Reply:
+        """What the assistant would answer to ``message`` now, for a support agent to edit and send.
+
+        It runs the same routing, retrieval, ranking and policy code on a copy of the session, with
+        no ticket opened and no order action applied (a pending one is left out), so asking for a
+        suggestion changes nothing."""
+        trial = copy.deepcopy(state)
+        trial.pending_action = None
+        with previewing():
+            return self.respond(trial, message)
+
+    def remove_constraint(self, state: SessionState, chip: str) -> Iterator[PartialText | Reply]:
+        """The shopper removed a filter chip: drop that constraint and search again (no LLM lead)."""
+        state.constraints = state.constraints.without(chip)
+        note = f"{FILTER_REMOVED}{chip})"
+        if not state.search_query and not state.constraints.describe():
+            draft = Draft("product_search", f"Removed the filter \"{chip}\". Tell me what you're looking for.")
+        else:
+            draft = self.products.search(state, state.search_query or " ".join(state.constraints.describe()))
+            draft.topic = ""
+            draft.fallback_lead = f"Removed the filter \"{chip}\". {draft.fallback_lead}"
+            if draft.products:
+                state.shown_product_ids = [p.id for p in draft.products]
+        yield from self._finish(state, note, draft, 1.0)
 
     # -- routing --------------------------------------------------------------------------------
     def _draft(self, state: SessionState, text: str, prediction: IntentPrediction) -> Draft:

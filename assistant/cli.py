@@ -84,14 +84,15 @@ def chat(
 ) -> None:
     """Chat in the terminal (one message per line; Ctrl-D to quit)."""
     from assistant.reply import PartialText
-    from assistant.session import SessionState
+    from ui.shopper import new_session_id
 
     services = _services(data_dir)
     try:
-        assistant = services.assistant
+        conversations = services.conversations
+        services.assistant  # noqa: B018  (load now: a missing store fails before the first prompt)
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
-    state = SessionState(customer_id=customer)
+    session_id = new_session_id()  # stored like a web chat: the copilot sees it
     interactive = sys.stdin.isatty()
     while True:
         try:
@@ -104,7 +105,7 @@ def chat(
             shown = ""
             if not as_json:
                 sys.stdout.write("aisle> ")
-            for event in assistant.stream(state, message):
+            for event in conversations.stream(session_id, customer, message):
                 if isinstance(event, PartialText):
                     if not as_json and event.text.startswith(shown):
                         sys.stdout.write(event.text[len(shown):])
@@ -124,8 +125,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="port")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
 ) -> None:
-    """Serve the Gradio web app (shopper chat)."""
-    from ui.app import build_app, launch_app
+    """Serve the web app: the shopper chat at /, the copilot and admin at /staff, the embed snippet at /embed.js."""
+    from ui.server import serve as serve_app
 
     services = _services(data_dir)
     try:
@@ -135,7 +136,8 @@ def serve(
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
     s = services.settings.ui
-    launch_app(build_app(services), host or s.host, port or s.port)
+    typer.echo(f"shopper chat: http://{host or s.host}:{port or s.port}/  ·  staff: /staff  ·  embed: /embed.js")
+    serve_app(services, host or s.host, port or s.port)
 
 
 scorer_app = typer.Typer(help="The fine-tuned interest scorer.", no_args_is_help=True)

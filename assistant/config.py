@@ -61,6 +61,12 @@ class RetrievalSettings(_Section):
 class UISettings(_Section):
     host: str = "127.0.0.1"
     port: int = 7860
+    customer_picker: bool = Field(default=True, description="the shopper widget lets visitors act as any demo "
+                                  "customer; turn off for a real store (shoppers are signed in by the embed)")
+    embed_secret_env: str = Field(default="AISLE_EMBED_SECRET", description="env var holding the key the store "
+                                  "signs embedded shoppers' customer ids with (HMAC-SHA256)")
+    staff_password_env: str = Field(default="AISLE_STAFF_PASSWORD", description="env var holding the staff "
+                                    "app's password; unset = /staff is open (local use only)")
 
 
 class Settings(BaseSettings):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from assistant.answers.draft import Draft
+from assistant.preview import in_preview
 from assistant.session import SessionState
 from knowledge.tickets import HandoffReason, Ticket, TicketStore
 
@@ -69,6 +70,8 @@ class Handoff:
         if existing is not None:
             state.ticket_id = existing.id
             return existing
+        if in_preview():  # a copilot suggestion: say what would happen, open nothing
+            return Ticket("(a new ticket)", state.session_id, state.customer_id or "", reason, message)
         name = self.customer_name(state.customer_id) if state.customer_id else None
         transcript = [{"role": t.role, "text": t.text} for t in state.turns[-TRANSCRIPT_TURNS:]]
         transcript.append({"role": "user", "text": message})

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from assistant import policy
 from assistant.policy import Eligibility
+from assistant.preview import in_preview
 from knowledge.database import StoreDatabase
 from knowledge.order_log import ActionEntry, OrderLog, Outcome, ServiceRequest
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product, Variant
@@ -169,6 +170,8 @@ class OrderTools:
     def apply(self, action: ProposedAction, confirmation: Confirmation, session_id: str,
               actor: str = "shopper") -> Order:
         """Run the confirmed action; raises ``ActionRefused`` (and logs it) if it is no longer allowed."""
+        if in_preview():
+            raise RuntimeError("an order action reached apply() inside a preview: suggestions never write")
         if confirmation.action_id != action.id or action.missing is not None:
             raise ActionRefused(Eligibility(False, "That action was not confirmed.", ""))
         order = self.order(action.order_id)

@@ -50,6 +50,7 @@ class Reply:
     handoff: bool = False
     ticket_id: str | None = None  # the handoff ticket this conversation has open
     pending_action: str | None = None  # an order action waiting for "yes" (or a detail): its kind
+    failed: bool = False  # the assistant could not help (no answer found, out of scope, a wrong e-mail)
 
     @property
     def product_ids(self) -> list[str]:

@@ -264,6 +264,21 @@ class Services:
         return TicketStore(self.db)
 
     @cached_property
+    def conversation_store(self):
+        """Every stored message of every chat: the copilot's transcripts and the admin's reports."""
+        from knowledge.conversations import ConversationStore
+
+        return ConversationStore(self.db)
+
+    @cached_property
+    def conversations(self):
+        """Live chats by session id, shared by the shopper widget, the API and the agent copilot."""
+        from assistant.conversations import Conversations
+
+        return Conversations(lambda: self.assistant, self.conversation_store, self.settings.now,
+                             self.settings.max_message_chars)
+
+    @cached_property
     def assistant(self):
         from assistant.answers.faq import FaqAnswers
         from assistant.answers.orders import OrderAnswers

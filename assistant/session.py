@@ -37,20 +37,42 @@ class Constraints:
 
     def describe(self) -> list[str]:
         """Human-readable chips, e.g. ['running shoes', 'blue', 'for flat feet', 'under $80.00']."""
-        chips = [c for c in (self.product_label or self.category, self.brand, self.color) if c]
+        return [chip for chip, _fields in self.chips()]
+
+    def chips(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each chip with the fields it stands for (removing the chip clears them)."""
+        chips: list[tuple[str, tuple[str, ...]]] = []
+        if self.product_label or self.category:
+            chips.append((self.product_label or self.category or "",
+                          ("category", "product_types", "product_label") if not self.product_label
+                          else ("product_types", "product_label")))
+        if self.brand:
+            chips.append((self.brand, ("brand",)))
+        if self.color:
+            chips.append((self.color, ("color",)))
         if self.size:
-            chips.append(f"size {self.size}")
+            chips.append((f"size {self.size}", ("size",)))
         if self.use:
-            chips.append(f"for {self.use}")
+            chips.append((f"for {self.use}", ("use",)))
         if self.min_price is not None and self.max_price is not None:
-            chips.append(f"${self.min_price:.2f}–${self.max_price:.2f}")
+            chips.append((f"${self.min_price:.2f}–${self.max_price:.2f}", ("min_price", "max_price")))
         elif self.max_price is not None:
-            chips.append(f"under ${self.max_price:.2f}")
+            chips.append((f"under ${self.max_price:.2f}", ("max_price",)))
         elif self.min_price is not None:
-            chips.append(f"over ${self.min_price:.2f}")
+            chips.append((f"over ${self.min_price:.2f}", ("min_price",)))
         if self.in_stock_only:
-            chips.append("in stock")
+            chips.append(("in stock", ("in_stock_only",)))
         return chips
+
+    def without(self, chip: str) -> Constraints:
+        """These constraints with one chip removed ("running shoes" → still shoes; "shoes" → anything).
+        ``ValueError`` names the chips in force when ``chip`` is not one of them."""
+        for label, fields in self.chips():
+            if label.casefold() == chip.strip().casefold():
+                empty: dict[str, object] = {"product_types": (), "in_stock_only": False}
+                return replace(self, **{name: empty.get(name) for name in fields})  # type: ignore[arg-type]
+        chips = ", ".join(repr(c) for c in self.describe()) or "none"
+        raise ValueError(f"No filter {chip!r} is in force (filters: {chips}).")
 
     def is_new_search(self, update: SlotUpdate) -> bool:
         """Naming another product type or category starts over."""

@@ -1,4 +1,5 @@
-"""HTML for product cards, constraint chips, sources and a clicked card's details: pure functions."""
+"""HTML for product cards, constraint chips, comparisons, sources and a clicked card's details: pure
+functions (every value escaped), shared by the shopper widget and the agent copilot."""
 
 from __future__ import annotations
 
@@ -18,16 +19,27 @@ CSS = """
 .aisle-card .p {font-size: 16px; font-weight: 700; margin-top: 4px;}
 .aisle-card .s {font-size: 12px;} .aisle-card .s.out {color: #b3261e;} .aisle-card .s.in {color: #1b7f3b;}
 .aisle-card .r {font-size: 12px; color: #5b6470; margin-top: 4px; font-style: italic;}
-.aisle-chip {display: inline-block; padding: 2px 10px; margin: 2px; border-radius: 12px; background: #e8eef7;
-  color: #1d3b63; font-size: 13px;}
+.aisle-chip {display: inline-flex; align-items: center; gap: 4px; padding: 2px 4px 2px 10px; margin: 2px;
+  border-radius: 12px; background: #e8eef7; color: #1d3b63; font-size: 13px;}
+.aisle-chip button {border: none; background: transparent; color: #1d3b63; cursor: pointer; font-size: 15px;
+  line-height: 1; padding: 0 4px; border-radius: 8px;}
+.aisle-chip button:hover, .aisle-chip button:focus {background: #c9d7ec;}
+.aisle-card .cmp {margin-top: 6px; font-size: 12px; border: 1px solid #b8c2cf; border-radius: 6px; background: #f6f8fa;
+  color: #1d232b; padding: 2px 8px; cursor: pointer;}
+.aisle-card .cmp[aria-pressed="true"] {background: #3b6ea8; color: #fff; border-color: #3b6ea8;}
+.aisle-compare {width: 100%; border-collapse: collapse; font-size: 13px; margin-top: 8px;}
+.aisle-compare th, .aisle-compare td {border: 1px solid #d7dbe0; padding: 4px 6px; text-align: left; vertical-align: top;}
 .aisle-details {border: 1px solid #d7dbe0; border-radius: 10px; padding: 10px; margin-top: 8px; font-size: 14px;}
 .aisle-details .t {font-weight: 600;} .aisle-details .d {margin-top: 6px; color: #3a424d;}
-@media (max-width: 640px) { .aisle-cards {grid-template-columns: 1fr 1fr;} }
+@media (max-width: 640px) { .aisle-cards {grid-template-columns: 1fr 1fr;} .aisle-card .r {display: none;} }
 """
 # gr.HTML's js_on_load: a click (or Enter/Space) on a card fires the component's "click" event with
-# the card's product id, read in Python as ``gr.EventData.product_id``.
+# the card's product id, read in Python from ``gr.EventData``: ``{"product_id": ...}`` to open it, or
+# ``{"compare": ...}`` from its Compare button.
 CARD_CLICK_JS = """
 const fire = (event) => {
+  const toggle = event.target.closest('[data-compare]');
+  if (toggle && element.contains(toggle)) { trigger('click', {compare: toggle.dataset.compare}); return; }
   const card = event.target.closest('[data-product-id]');
   if (card && element.contains(card)) trigger('click', {product_id: card.dataset.productId});
 };
@@ -44,7 +56,16 @@ def _placeholder(ref: ProductRef) -> str:
     return f'<div class="ph" style="background:{color}" aria-hidden="true">{escape(ref.category[:1].upper())}</div>'
 
 
-def product_card(ref: ProductRef) -> str:
+# The chips' remove buttons: ``{"chip": ...}`` in ``gr.EventData``.
+CHIP_REMOVE_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('[data-chip]');
+  if (button && element.contains(button)) trigger('click', {chip: button.dataset.chip});
+});
+"""
+
+
+def product_card(ref: ProductRef, compared: bool = False) -> str:
     stock = ("out of stock", "out") if ref.stock <= 0 else (
         (f"only {ref.stock} left", "in") if ref.stock < 5 else ("in stock", "in"))
     rating = f" · ★ {ref.rating:.1f}" if ref.rating is not None else ""
@@ -54,14 +75,51 @@ def product_card(ref: ProductRef) -> str:
         f'<div class="t">{escape(ref.title)}</div>'
         f'<div class="p">${ref.price:,.2f}</div>'
         f'<div class="s {stock[1]}">{stock[0]}{rating}</div>'
-        f'<div class="r">{escape(ref.reason)}</div></div>'
+        f'<div class="r">{escape(ref.reason)}</div>'
+        f'<button class="cmp" type="button" data-compare="{escape(ref.id)}" aria-pressed="{str(compared).lower()}" '
+        f'title="Add to the comparison">{"✓ Comparing" if compared else "Compare"}</button></div>'
     )
 
 
-def cards_html(reply: Reply | None) -> str:
-    if reply is None or not reply.products:
+def cards_html(reply: Reply | None, compared: list[str] | tuple[str, ...] = ()) -> str:
+    return refs_html(reply.products if reply is not None else [], compared)
+
+
+def refs_html(refs: list[ProductRef], compared: list[str] | tuple[str, ...] = ()) -> str:
+    if not refs:
         return '<div class="aisle-cards-empty">Products I suggest will appear here.</div>'
-    return '<div class="aisle-cards">' + "".join(product_card(p) for p in reply.products) + "</div>"
+    return '<div class="aisle-cards">' + "".join(product_card(p, p.id in compared) for p in refs) + "</div>"
+
+
+COMPARE_ROWS = (("Price", lambda p: f"${p.price:,.2f}"), ("Brand", lambda p: p.brand),
+                ("Rating", lambda p: f"★ {p.rating:.1f} ({p.review_count})" if p.rating is not None else "—"),
+                ("Stock", lambda p: "out of stock" if p.stock <= 0 else f"{p.stock} in stock"),
+                ("Colors", lambda p: ", ".join(p.colors) or "—"), ("Sizes", lambda p: ", ".join(p.sizes) or "—"))
+
+
+def compare_table(products: list[Product]) -> list[list[str]]:
+    """Rows of a side-by-side comparison: catalog facts only, plus every attribute either product has."""
+    rows = [["", *(p.title for p in products)]]
+    rows += [[name, *(get(p) for p in products)] for name, get in COMPARE_ROWS]
+    keys = sorted({k for p in products for k in p.attributes})
+    rows += [[k.replace("_", " "), *(_value(p.attributes.get(k, "—")) for p in products)] for k in keys]
+    return rows
+
+
+def _value(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def compare_html(products: list[Product]) -> str:
+    if len(products) < 2:
+        hint = "Pick one more product to compare." if products else ""
+        return f'<div class="aisle-details-empty">{hint}</div>'
+    head, *rows = compare_table(products)
+    cells = "".join(f"<th>{escape(c)}</th>" for c in head)
+    body = "".join("<tr>" + f"<th>{escape(r[0])}</th>" + "".join(f"<td>{escape(c)}</td>" for c in r[1:]) + "</tr>"
+                   for r in rows)
+    return f'<table class="aisle-compare" data-compare-table="1"><tr>{cells}</tr>{body}</table>'
+
 
 
 def card_details(product: Product | None) -> str:
@@ -81,10 +139,14 @@ def card_details(product: Product | None) -> str:
     )
 
 
-def chips_html(chips: list[str]) -> str:
+def chips_html(chips: list[str], removable: bool = True) -> str:
     if not chips:
         return '<div class="aisle-chips">No filters yet.</div>'
-    return '<div class="aisle-chips">' + "".join(f'<span class="aisle-chip">{escape(c)}</span>' for c in chips) + "</div>"
+    def chip(c: str) -> str:
+        button = (f'<button type="button" data-chip="{escape(c)}" aria-label="Remove filter {escape(c)}" '
+                  f'title="Remove this filter">×</button>') if removable else ""
+        return f'<span class="aisle-chip">{escape(c)}{button}</span>'
+    return '<div class="aisle-chips">' + "".join(chip(c) for c in chips) + "</div>"
 
 
 def sources_markdown(reply: Reply | None) -> str:

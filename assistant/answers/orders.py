@@ -27,6 +27,7 @@ from assistant.order_tools import (
     variant_of,
 )
 from assistant.policy import Eligibility, check_address, variant_words
+from assistant.preview import in_preview
 from assistant.reply import FaqRef
 from assistant.session import SessionState
 from assistant.slots import SlotUpdate
@@ -115,6 +116,8 @@ class OrderAnswers:
     # -- verification ----------------------------------------------------------------------------
     def _audit(self, state: SessionState, action: str, outcome: Outcome, order_id: str = "", detail: str = "",
                customer_id: str = "", arguments: dict[str, object] | None = None) -> None:
+        if in_preview():  # a copilot suggestion leaves no trace in the audit log
+            return
         self.tools.log.record(ActionEntry(session_id=state.session_id, action=action, outcome=outcome,
                                           order_id=order_id, customer_id=customer_id or state.customer_id or "",
                                           detail=detail, arguments=arguments or {}), self.tools.now())

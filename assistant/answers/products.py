@@ -12,6 +12,7 @@ import numpy as np
 from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase
 from assistant.grounding import evidence_for
 from assistant.product_types import singular
+from assistant.reply import ProductRef
 from assistant.session import Constraints, SessionState
 from assistant.slots import suits_use
 from knowledge.embed import Embedder
@@ -99,6 +100,15 @@ class ProductAnswers:
         )
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
+
+    def next_best(self, customer_id: str | None, constraints: Constraints, query: str) -> list[ProductRef]:
+        """Products for a support agent to suggest: for what the shopper is searching, else for what
+        their history points at, ranked by the chat's own code (empty when there is neither)."""
+        history = self.history(customer_id) if customer_id else []
+        query = query or " ".join(h.title for h in history[:3])
+        if not query:
+            return []
+        return self.search(SessionState(customer_id=customer_id, constraints=constraints), query).products
 
     def _gather_relaxing(self, query: str, constraints: Constraints, history: list[HistoryItem],
                          keep_budget: bool = False) -> tuple[list[Candidate], list[str]]:

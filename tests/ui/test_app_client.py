@@ -2,32 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def client(services):
-    from gradio_client import Client
-
-    from ui.app import build_app, launch_app
-
-    app = build_app(services)
-    port = _free_port()
-    launch_app(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        app.close()
 
 
 def test_chat_endpoint_streams_a_grounded_reply_with_cards(client) -> None:
@@ -41,6 +18,16 @@ def test_chat_endpoint_streams_a_grounded_reply_with_cards(client) -> None:
     assert "running shoes" in chips and "under $80.00" in chips
     assert "product_search" in sources
     assert cleared == ""
+
+
+def test_chat_endpoint_streams_the_reply_in_several_updates(client) -> None:
+    job = client.submit("do you ship to Canada?", "guest", api_name="/chat")
+    final = job.result()
+
+    updates = job.outputs()
+    assert len(updates) >= 2, "the reply came in one piece"
+    texts = [u[0][-1]["content"][0]["text"] for u in updates if u[0] and u[0][-1]["role"] == "assistant"]
+    assert texts and texts[-1] == final[0][-1]["content"][0]["text"]
 
 
 def test_chat_endpoint_keeps_constraints_across_turns(client) -> None:
@@ -116,7 +103,7 @@ def test_feedback_endpoint_finds_a_reply_by_its_text(client, services) -> None:
 
 @pytest.mark.parametrize("args, expected", [
     (("click-session-9", "guest", "NOPE-1"), "Unknown product id"),
-    (("click-session-9", "C999", "SHO-001"), "Unknown customer"),
+    (("click-session-10", "C999", "SHO-001"), "Unknown customer"),
 ])
 def test_bad_clicks_get_a_clear_error(client, args, expected: str) -> None:
     from gradio_client.exceptions import AppError
@@ -136,23 +123,23 @@ def test_bad_ratings_get_a_clear_error(client, args, expected: str) -> None:
         client.predict(*args, api_name="/feedback")
 
 
-def test_a_handoff_shows_up_in_the_copilot_queue_and_can_be_closed(client, services) -> None:
+def test_a_handoff_shows_up_in_the_copilot_queue_and_can_be_closed(client, staff, services) -> None:
     client.predict("where is my order?", "C002", "handoff-session-1", api_name="/reply")
     reply = client.predict("I want to talk to a human", "C002", "handoff-session-1", api_name="/reply")
     assert reply["handoff"] and reply["ticket_id"]
 
-    queue = client.predict(False, api_name="/tickets")
+    queue = staff.predict(False, api_name="/tickets")
     [ticket] = [t for t in queue if t["id"] == reply["ticket_id"]]
     assert ticket["session_id"] == "handoff-session-1" and ticket["customer_id"] == "C002"
     assert ticket["reason"] == "asked for a person" and "order_status" in ticket["summary"]
     assert [turn["role"] for turn in ticket["transcript"]][-1] == "user"
 
-    closed = client.predict(reply["ticket_id"], api_name="/close_ticket")
+    closed = staff.predict(reply["ticket_id"], api_name="/close_ticket")
     assert closed["status"] == "closed" and closed["closed"]
-    assert reply["ticket_id"] not in [t["id"] for t in client.predict(False, api_name="/tickets")]
-    assert reply["ticket_id"] in [t["id"] for t in client.predict(True, api_name="/tickets")]
+    assert reply["ticket_id"] not in [t["id"] for t in staff.predict(False, api_name="/tickets")]
+    assert reply["ticket_id"] in [t["id"] for t in staff.predict(True, api_name="/tickets")]
     with pytest.raises(Exception, match="no ticket"):
-        client.predict("HT-99999", api_name="/ticket")
+        staff.predict("HT-99999", api_name="/ticket")
 
 
 def test_an_order_action_needs_a_yes_through_the_api_too(client, services) -> None:

@@ -6,8 +6,8 @@ import pytest
 
 from assistant.reply import ProductRef, Reply
 from knowledge.schemas import Product
-from ui.app import like_rating, message_text
 from ui.cards import CARD_CLICK_JS, card_details, cards_html
+from ui.shopper import like_rating, message_text
 
 
 @pytest.mark.parametrize("liked, rating", [(True, "up"), (False, "down"), ("Like", "up"), ("Dislike", "down"),

@@ -1,0 +1,161 @@
+"""The web app as its users meet it, on a copy of the demo store served on loopback.
+
+Measured: a reply through the shopper API (``/reply``) against the same reply in-process (the
+baseline: what the web layer adds); the streamed ``/chat``'s time to its first update against its
+full reply; a copilot suggestion (``/suggest``) against a shopper reply; how long an agent's
+message takes to reach an open widget (it polls every 2 s); and, in headless Chromium when
+``/usr/bin/chromium`` exists, the shopper page's load time, bytes and requests (all of them must
+be to Aisle itself: no CDN).
+
+Run: ``make bench`` (or ``python bench/web_ui.py [--rounds N] [--out FILE]``); prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+MESSAGES = [
+    "running shoes under $80 for flat feet",
+    "what about in blue?",
+    "noise cancelling headphones",
+    "do you ship to Canada?",
+    "how long do refunds take?",
+    "a warm winter jacket for women",
+    "cast iron skillet under $60",
+    "hi there",
+]
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1), "n": len(ordered)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _store_copy(source: Path, into: Path) -> Path:
+    """The demo store without its model cache (shared, read-only), so the bench never adds
+    conversations to the store a developer uses."""
+    target = into / "store"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("models", "*.lock"))
+    return target
+
+
+def _page_load(url: str, rounds: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    loads: list[float] = []
+    requests: list[str] = []
+    transferred = 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+        for i in range(rounds):
+            context = browser.new_context()
+            page = context.new_page()
+            sizes: list[int] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("response", lambda r, sizes=sizes: sizes.append(int(r.headers.get("content-length", 0) or 0)))
+            start = time.perf_counter()
+            page.goto(url + "/")
+            page.locator("#aisle-message textarea").wait_for(state="visible")
+            loads.append(time.perf_counter() - start)
+            if i == 0:
+                transferred = sum(sizes)
+            context.close()
+        browser.close()
+    outside = sorted({u for u in requests if not u.startswith(url) and not u.startswith("data:")})
+    return {"page_ready": _stats(loads), "requests_first_load": len(requests) // max(rounds, 1),
+            "declared_bytes_first_load": transferred, "requests_outside_aisle": outside}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/web_ui.json"))
+    parser.add_argument("--store", type=Path, default=REPO / ".aisle")
+    options = parser.parse_args()
+
+    from gradio_client import Client
+
+    from assistant.config import Settings
+    from assistant.services import Services
+    from bench.output import emit
+    from ui.server import BackgroundServer, create_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=_store_copy(options.store, Path(tmp)), models_dir=options.store / "models")
+        services = Services(settings)
+        services.warm_up()
+        with BackgroundServer(create_server(services, staff_password=""), _free_port()) as server:
+            shop = Client(f"{server.url}/", verbose=False)
+            staff = Client(f"{server.url}/staff/", verbose=False)
+            direct, web, first, full, suggest = [], [], [], [], []
+            for r in range(options.rounds):
+                for i, message in enumerate(MESSAGES):
+                    start = time.perf_counter()
+                    services.conversations.respond(f"direct-{r}", None, message)
+                    direct.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    shop.predict(message, "guest", f"web-{r}", api_name="/reply")
+                    web.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    job = shop.submit(message, "guest", api_name="/chat")
+                    while not job.outputs() and not job.done():
+                        time.sleep(0.005)
+                    first.append(time.perf_counter() - start)
+                    job.result()
+                    full.append(time.perf_counter() - start)
+                    if i % 2 == 0:
+                        start = time.perf_counter()
+                        staff.predict(f"web-{r}", api_name="/suggest")
+                        suggest.append(time.perf_counter() - start)
+            sent = staff.predict("web-0", "A note from the team.", "bench", api_name="/send")
+            delivery = _widget_delivery(shop, sent["id"])
+            page = _page_load(server.url, options.rounds) if CHROMIUM.exists() else {"skipped": "no /usr/bin/chromium"}
+    result: dict[str, Any] = {
+        "messages": len(MESSAGES), "rounds": options.rounds,
+        "reply_in_process": _stats(direct), "reply_over_api": _stats(web),
+        "api_overhead_ratio_p50": round(statistics.median(web) / statistics.median(direct), 3),
+        "chat_stream_first_update": _stats(first), "chat_stream_full": _stats(full),
+        "first_update_share_of_full_p50": round(statistics.median(first) / statistics.median(full), 3),
+        "copilot_suggestion": _stats(suggest),
+        "suggestion_vs_reply_ratio_p50": round(statistics.median(suggest) / statistics.median(web), 3),
+        "agent_message_to_widget": delivery,
+        "shopper_page": page,
+    }
+    emit(result, options.out)
+
+
+def _widget_delivery(shop: Any, after: int) -> dict[str, Any]:
+    """The widget asks ``/agent_messages`` every 2 s: worst case one poll interval plus a request."""
+    start = time.perf_counter()
+    shop.predict("web-0", after - 1, api_name="/agent_messages")
+    request = time.perf_counter() - start
+    return {"poll_interval_s": 2.0, "poll_request_ms": round(request * 1000, 1),
+            "worst_case_s": round(2.0 + request, 2)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The store admin tab: upload store files (bad rows listed by line, the rest stored), re-index,
+retrain the interest scorer with progress, and the store's reports over time.
+
+Named API endpoints: ``/upload`` ``(kind, file)``, ``/reindex``, ``/retrain``, ``/reports`` ``(days)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from assistant.errors import AisleError
+from assistant.services import Services
+from knowledge.errors import KnowledgeError
+from knowledge.ingest import IngestReport
+from knowledge.reports import StoreReports
+from ui.api import Endpoint
+
+KINDS = ("catalog", "faq", "customers", "orders", "interactions")
+ERROR_COLUMNS = ["file", "line", "problem"]
+
+
+def report_dict(report: IngestReport) -> dict[str, Any]:
+    return {"lines": report.lines(),
+            "errors": [{"file": Path(f).name, "line": e.line, "message": e.message} for f, e in report.errors]}
+
+
+class AdminActions:
+    def __init__(self, services: Services):
+        self.services = services
+
+    def upload(self, kind: str, path: str | None) -> dict[str, Any]:
+        """Import one store file; ``ValueError`` for a wrong kind or no file."""
+        if kind not in KINDS:
+            raise ValueError(f"Pick what the file holds: one of {', '.join(KINDS)} (not {kind!r}).")
+        if not path:
+            raise ValueError("Choose a .jsonl or .csv file to upload first.")
+        return report_dict(self.services.ingest(**{kind: Path(path)}))  # type: ignore[arg-type]
+
+    def reindex(self) -> dict[str, Any]:
+        """Re-sync the search indexes with the database (only what changed is re-embedded)."""
+        return report_dict(self.services.ingest())
+
+    def retrain(self) -> dict[str, Any]:
+        from recommender.cross_encoder import read_card
+
+        out = self.services.train_scorer(progress=True)
+        return {"scorer": str(out), "card": read_card(out)}
+
+    def reports(self, days: int = 30) -> dict[str, Any]:
+        reports = StoreReports(self.services.db)
+        days = max(1, min(int(days or 30), 366))
+        return {"days": days, "intents": reports.intents(days), "resolution": reports.resolution(days),
+                "feedback": reports.feedback(days), "click_through": reports.click_through(days),
+                "summary": reports.summary(days)}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _summary_markdown(summary: dict[str, Any]) -> str:
+    """One line: the window, volumes, and shares as percentages."""
+    def show(key: str, value: Any) -> str:
+        return f"{value:.1%}" if key.endswith("share") or key == "ctr" else str(value)
+    return " · ".join(f"**{k.replace('_', ' ')}:** {show(k, v)}" for k, v in summary.items())
+
+
+def admin_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
+    actions = AdminActions(services)
+
+    def fail(exc: Exception) -> gr.Error:
+        return gr.Error(str(exc))
+
+    def on_upload(kind: str, file: str | None):
+        try:
+            result = actions.upload(kind, file)
+        except (ValueError, AisleError, KnowledgeError) as exc:
+            raise fail(exc) from exc
+        errors = [[e["file"], e["line"], e["message"]] for e in result["errors"]]
+        head = (f"**{len(errors)} bad row(s) skipped; everything else was stored.**" if errors
+                else "**Imported with no bad rows.**")
+        return head + "\n\n" + "\n".join(f"- {line}" for line in result["lines"] if not line.startswith("  ")), errors
+
+    def on_reindex():
+        try:
+            result = actions.reindex()
+        except (AisleError, KnowledgeError) as exc:
+            raise fail(exc) from exc
+        return "**Index re-synced.**\n\n" + "\n".join(f"- {line}" for line in result["lines"])
+
+    def on_retrain(progress: gr.Progress = gr.Progress(track_tqdm=True)):  # noqa: B008  (gradio's progress hook)
+        progress(0, desc="preparing the training cases")
+        try:
+            result = actions.retrain()
+        except (AisleError, KnowledgeError) as exc:
+            raise fail(exc) from exc
+        validation = result["card"].get("validation", {})
+        return f"**Scorer retrained** in `{result['scorer']}`.\n\nValidation: `{validation}`"
+
+    def on_plots(days: float):
+        data = actions.reports(int(days))
+        return (_summary_markdown(data["summary"]), _frame(data["intents"], ["day", "intent", "count"]),
+                _frame(data["resolution"], ["day", "resolution", "count"]),
+                _frame(data["feedback"], ["day", "rating", "count"]),
+                _frame(data["click_through"], ["day", "impressions", "clicks", "ctr"]))
+
+    with gr.Tab("Store admin"):
+        gr.Markdown("**Upload store files** — JSONL or CSV (see `knowledge/IMPORT_FORMAT.md`). Bad rows are "
+                    "listed by line and skipped; the rest is stored and indexed.")
+        with gr.Row():
+            kind = gr.Dropdown(list(KINDS), value="catalog", label="The file holds", scale=1, elem_id="admin-kind")
+            file = gr.File(label="File", file_types=[".jsonl", ".csv"], type="filepath", scale=2,
+                           elem_id="admin-file")
+        with gr.Row():
+            import_button = gr.Button("Import", variant="primary", scale=0, elem_id="admin-import")
+            reindex_button = gr.Button("Re-index", scale=0, elem_id="admin-reindex")
+            retrain_button = gr.Button("Retrain the interest scorer", scale=0, elem_id="admin-retrain")
+        result = gr.Markdown(elem_id="admin-result")
+        errors = gr.Dataframe(headers=ERROR_COLUMNS, value=[], interactive=False, wrap=True, elem_id="admin-errors")
+        gr.Markdown("**Reports**")
+        with gr.Row():
+            days = gr.Slider(7, 180, value=30, step=1, label="days", scale=2)
+            refresh = gr.Button("Refresh reports", scale=0, elem_id="admin-refresh")
+        summary = gr.Markdown(elem_id="admin-summary")
+        with gr.Row():
+            intents = gr.BarPlot(x="day", y="count", color="intent", title="Intents per day", x_title="day")
+            resolution = gr.BarPlot(x="day", y="count", color="resolution", title="Resolution per day")
+        with gr.Row():
+            feedback = gr.BarPlot(x="day", y="count", color="rating", title="Thumbs per day")
+            ctr = gr.LinePlot(x="day", y="ctr", title="Recommendation click-through per day")
+
+    private: dict[str, Any] = {"api_visibility": "private"}
+    import_button.click(on_upload, [kind, file], [result, errors], **private)
+    reindex_button.click(on_reindex, None, result, **private)
+    retrain_button.click(on_retrain, None, result, **private, concurrency_id="retrain", concurrency_limit=1)
+    plot_outputs = [summary, intents, resolution, feedback, ctr]
+    refresh.click(on_plots, days, plot_outputs, **private)
+    app.load(on_plots, days, plot_outputs, **private)
+
+    def upload_api(kind: str, file: Any) -> dict[str, Any]:
+        path = file if isinstance(file, str) else getattr(file, "path", None) or (file or {}).get("path")
+        try:
+            return actions.upload(kind, path)
+        except (ValueError, AisleError, KnowledgeError) as exc:
+            raise fail(exc) from exc
+
+    def reindex_api() -> dict[str, Any]:
+        try:
+            return actions.reindex()
+        except (AisleError, KnowledgeError) as exc:
+            raise fail(exc) from exc
+
+    return [(upload_api, ["str", "file"], "upload"), (reindex_api, [], "reindex"),
+            (actions.retrain, [], "retrain"), (actions.reports, ["int"], "reports")]

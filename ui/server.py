@@ -1,0 +1,92 @@
+"""One web server for everything: the shopper widget at ``/``, the staff app (copilot and admin)
+at ``/staff``, and the embed snippet at ``/embed.js`` with an example page at ``/embed/example``.
+
+All assets come from Aisle itself: the theme uses the system's fonts, so no page fetches anything
+from a CDN or a font service.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from importlib.resources import files
+from typing import Any
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+
+from assistant.services import Services
+from ui.cards import CSS
+from ui.shopper import build_shopper
+from ui.staff import build_staff
+
+STATIC = files("ui") / "static"
+STAFF_PATH = "/staff"
+# System fonts only: gradio's default theme would fetch its fonts from Google.
+THEME = gr.themes.Soft(font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+
+
+def staff_auth(password: str) -> Any:
+    """Any agent name with the shared staff password; the name signs the agent's messages."""
+    if not password:
+        return None
+    return lambda username, given: bool(username.strip()) and given == password
+
+
+def create_server(services: Services, customer_picker: bool | None = None, embed_secret: str | None = None,
+                  staff_password: str | None = None, concurrency: int = 4) -> FastAPI:
+    ui = services.settings.ui
+    picker = ui.customer_picker if customer_picker is None else customer_picker
+    secret = os.environ.get(ui.embed_secret_env, "") if embed_secret is None else embed_secret
+    password = os.environ.get(ui.staff_password_env, "") if staff_password is None else staff_password
+    app = FastAPI(title=f"{services.settings.store_name} · Aisle")
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_js() -> Response:
+        return Response((STATIC / "embed.js").read_text(), media_type="text/javascript",
+                        headers={"Cache-Control": "max-age=300"})
+
+    @app.get("/embed/example", include_in_schema=False)
+    def embed_example() -> HTMLResponse:
+        return HTMLResponse((STATIC / "example-store.html").read_text())
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    staff = build_staff(services).queue(default_concurrency_limit=concurrency)
+    shopper = build_shopper(services, customer_picker=picker, embed_secret=secret).queue(
+        default_concurrency_limit=concurrency)
+    common: dict[str, Any] = {"theme": THEME, "css": CSS, "show_error": True, "footer_links": ["api"]}
+    app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(password), **common)
+    return gr.mount_gradio_app(app, shopper, path="/", **common)
+
+
+class BackgroundServer:
+    """The app served by uvicorn on a thread (tests, benchmarks): ``with BackgroundServer(app, port):``."""
+
+    def __init__(self, app: FastAPI, port: int, host: str = "127.0.0.1"):
+        self.url = f"http://{host}:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> BackgroundServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the web server did not start on {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(services: Services, host: str, port: int) -> None:
+    uvicorn.run(create_server(services), host=host, port=port, log_level="info")
