@@ -118,13 +118,20 @@ def copilot_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
 
     def on_show(session_id: str):
         if not session_id:
-            return [], "", "", [], EMPTY_SOURCES, "", refs_html([]), {}
+            return [], "", "", [], EMPTY_SOURCES, "", refs_html([]), {}, ""
         try:
             view = actions.conversation(session_id.strip())
         except LookupError as exc:
             raise fail(exc) from exc
         return (view["transcript"], view["profile"], view["orders"], view["interactions"],
-                "_Writing a suggestion…_", "", refs_html([]), {})
+                "_Writing a suggestion…_", "", refs_html([]), {}, "")
+
+    def on_tick(session_id: str, shown: list[dict[str, str]]):
+        """Keep the open transcript current while the shopper keeps writing."""
+        if not session_id:
+            return gr.skip()
+        messages = actions.conversations.transcript(session_id.strip())
+        return transcript_messages(messages) if messages and len(messages) != len(shown or []) else gr.skip()
 
     def on_suggest(session_id: str):
         if not session_id:
@@ -180,9 +187,10 @@ def copilot_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
                 gr.Markdown("**Next-best products**")
                 next_best = gr.HTML(refs_html([]), elem_id="copilot-next-best")
         suggestion_sources = gr.State({})
+        timer = gr.Timer(5.0)
 
     private: dict[str, Any] = {"api_visibility": "private"}
-    detail = [transcript, profile, orders, interactions, sources, suggestion, next_best, suggestion_sources]
+    detail = [transcript, profile, orders, interactions, sources, suggestion, next_best, suggestion_sources, status]
     refresh_button.click(on_refresh, handed_only, queue, **private)
     handed_only.change(on_refresh, handed_only, queue, **private)
     app.load(on_refresh, handed_only, queue, **private)
@@ -194,6 +202,7 @@ def copilot_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
     send_button.click(on_send, [picked, suggestion, author, suggestion_sources], [transcript, suggestion, status],
                       **private)
     close_button.click(on_close, [picked, handed_only], [profile, queue], **private)
+    timer.tick(on_tick, [picked, transcript], transcript, show_progress="hidden", concurrency_limit=None, **private)
 
     def _ticket(ticket_id: str) -> Ticket:
         try:
