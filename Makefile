@@ -64,6 +64,8 @@ $(BENCH_STAMP): $(STAMP)
 bench: demo $(BENCH_STAMP)
 	$(PY) bench/latency.py
 	$(PY) bench/web_ui.py
+	$(PY) bench/load.py --sessions 50
+	$(PY) bench/gpu_llm.py
 	$(PY) bench/retrieval_quality.py
 	$(PY) bench/recsys_industrial.py
 	$(PY) bench/intents.py

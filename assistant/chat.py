@@ -22,6 +22,7 @@ from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
 from assistant.intents import ORDER_ID, Intent, IntentClassifier, IntentPrediction
 from assistant.preview import previewing
+from assistant.privacy import mask_personal_data
 from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.reply import PartialText, Reply
 from assistant.session import Constraints, SessionState, Turn
@@ -120,7 +121,10 @@ class Assistant:
             failed=draft.failed,
         )
         shown = tuple(p.id for p in draft.products)
-        state.turns = [*state.turns, Turn("user", text, draft.intent), Turn("assistant", full, draft.intent, shown)]
+        # what is remembered (and so stored, summarised for tickets) has personal data masked
+        state.turns = [*state.turns, Turn("user", mask_personal_data(text), draft.intent),
+                       Turn("assistant", full, draft.intent, shown)]
+        state.messages_sent += 1
         del state.turns[: -MAX_TURNS_KEPT]
         state.last_intent = draft.intent
         yield reply
@@ -262,4 +266,4 @@ class Assistant:
         lead = (f"{len(hits)} of the items I showed match {word!r}. Which one do you mean — "
                 f"say \"the {ORDINAL_WORDS.get(order.get(hits[0].id, 0), 'first')} one\", for example?")
         return Draft("product_question", lead, "\n".join(options), products=[product_ref(p, f"matches {word!r}") for p in hits],
-                     evidence=evidence_for(product_ids=[p.id for p in hits], texts=options))
+                     evidence=evidence_for(product_ids=[p.id for p in hits], price_texts=options))

@@ -67,6 +67,17 @@ class UISettings(_Section):
                                   "signs embedded shoppers' customer ids with (HMAC-SHA256)")
     staff_password_env: str = Field(default="AISLE_STAFF_PASSWORD", description="env var holding the staff "
                                     "app's password; unset = /staff is open (local use only)")
+    queue_size: int = Field(default=64, ge=1, description="requests that may wait for a free worker; beyond "
+                            "that a request is answered 'queue is full, try again' at once")
+
+
+class SafetySettings(_Section):
+    max_turns: int = Field(default=200, ge=1, description="shopper messages per conversation; then a new one")
+    per_session_rate: str = Field(default="20/minute;200/hour", description="`limits` strings; empty = none")
+    per_client_rate: str = Field(default="60/minute;600/hour", description="per client address; empty = none")
+    rate_limit_storage: str = Field(default="memory://", description="`limits` storage, e.g. redis://host:6379")
+    allowed_link_hosts: list[str] = Field(default_factory=list, description="hosts chat text may link to or "
+                                          "show images from (the store's own), besides Aisle's own pages")
 
 
 class Settings(BaseSettings):
@@ -88,6 +99,7 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = EmbedderSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ui: UISettings = UISettings()
+    safety: SafetySettings = SafetySettings()
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from assistant.chat import FILTER_REMOVED, Assistant, clean_message
 from assistant.errors import InvalidMessage
+from assistant.links import restrict_links
+from assistant.privacy import mask_personal_data
+from assistant.rate_limits import MessageRateLimits
 from assistant.reply import PartialText, ProductRef, Reply
 from assistant.session import SessionState, Turn
 from knowledge.conversations import ConversationStore, Message, Resolution, Role
@@ -56,13 +59,19 @@ class Suggestion:
 
 class Conversations:
     def __init__(self, assistant: Callable[[], Assistant], store: ConversationStore, now: Callable[[], datetime],
-                 max_message_chars: int = 2000, max_sessions: int = MAX_LIVE_SESSIONS):
-        """``assistant`` is looked up on every use: a re-index replaces it, live sessions stay."""
+                 max_message_chars: int = 2000, max_sessions: int = MAX_LIVE_SESSIONS,
+                 rate_limits: MessageRateLimits | None = None, max_turns: int = 200,
+                 link_hosts: Sequence[str] = ()):
+        """``assistant`` is looked up on every use: a re-index replaces it, live sessions stay.
+        ``link_hosts``: the hosts chat text may link to (see ``assistant/links.py``)."""
         self._assistant = assistant
         self.store = store
         self.now = now
         self.max_message_chars = max_message_chars
         self.max_sessions = max_sessions
+        self.rate_limits = rate_limits
+        self.max_turns = max_turns
+        self.link_hosts = list(link_hosts)
         self._sessions: OrderedDict[str, SessionState] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -99,7 +108,8 @@ class Conversations:
         shown = next((list(t.product_ids) for t in reversed(turns) if t.product_ids), [])
         return SessionState(session_id=session_id, customer_id=stored.customer_id or None, turns=turns[-100:],
                             shown_product_ids=shown, ticket_id=stored.ticket_id or None,
-                            last_intent=next((t.intent for t in reversed(turns) if t.intent), None))
+                            last_intent=next((t.intent for t in reversed(turns) if t.intent), None),
+                            messages_sent=sum(t.role == "user" for t in turns))
 
     def _lock(self, session_id: str) -> threading.Lock:
         with self._guard:
@@ -115,14 +125,21 @@ class Conversations:
         return stored is None or (stored.customer_id or None) == (customer_id or None)
 
     # -- the shopper's side -------------------------------------------------------------------
-    def stream(self, session_id: str, customer_id: str | None, message: str) -> Iterator[PartialText | Reply]:
-        """One shopper turn, streamed; the turn is stored when its reply is complete."""
+    def stream(self, session_id: str, customer_id: str | None, message: str,
+               client: str | None = None) -> Iterator[PartialText | Reply]:
+        """One shopper turn, streamed; the turn is stored when its reply is complete. ``client``
+        (the caller's address) is rate-limited with the session; a refused message stores nothing."""
         state = self.session(session_id, customer_id)
         with self._lock(session_id):
+            if state.messages_sent >= self.max_turns:
+                raise InvalidMessage(f"This conversation has reached its limit of {self.max_turns} messages. "
+                                     "Please start a new conversation (reload the page) to go on.")
+            if self.rate_limits is not None:
+                self.rate_limits.check(session_id, client)
             yield from self._recorded(state, self.assistant.stream(state, message))
 
-    def respond(self, session_id: str, customer_id: str | None, message: str) -> Reply:
-        return _last_reply(self.stream(session_id, customer_id, message))
+    def respond(self, session_id: str, customer_id: str | None, message: str, client: str | None = None) -> Reply:
+        return _last_reply(self.stream(session_id, customer_id, message, client))
 
     def remove_constraint(self, session_id: str, customer_id: str | None, chip: str) -> Reply:
         """The shopper removed a filter chip: the search runs again without it (stored as a turn)."""
@@ -134,11 +151,16 @@ class Conversations:
                 raise InvalidMessage(str(exc)) from exc
 
     def _recorded(self, state: SessionState, events: Iterator[PartialText | Reply]) -> Iterator[PartialText | Reply]:
+        """Links only to allowed hosts in what is shown; the turn stored with personal data masked."""
         for event in events:
-            if isinstance(event, Reply):
-                user = state.turns[-2].text
-                self.store.record_turn(state.session_id, state.customer_id or "", user, event.text, event.intent,
-                                       resolution_of(event), sources_of(event), self.now(), event.ticket_id)
+            if isinstance(event, PartialText):
+                yield PartialText(restrict_links(event.text, self.link_hosts))
+                continue
+            event = replace(event, text=restrict_links(event.text, self.link_hosts))
+            user = state.turns[-2].text  # masked by the assistant when it remembered the turn
+            self.store.record_turn(state.session_id, state.customer_id or "", restrict_links(user, self.link_hosts),
+                                   mask_personal_data(event.text), event.intent, resolution_of(event),
+                                   sources_of(event), self.now(), event.ticket_id)
             yield event
 
     def agent_messages(self, session_id: str, after: int = 0) -> list[Message]:
@@ -166,7 +188,7 @@ class Conversations:
     def send(self, session_id: str, text: str, author: str = "agent",
              sources: dict[str, list[str]] | None = None) -> Message:
         """An agent's (edited) message into the conversation: stored, and shown in the shopper's chat."""
-        text = clean_message(text, self.max_message_chars)
+        text = mask_personal_data(restrict_links(clean_message(text, self.max_message_chars), self.link_hosts))
         author = (author or "agent").strip()[:64]
         message = self.store.add_agent_message(session_id, text, author, sources or {}, self.now())
         with self._guard:

@@ -3,7 +3,14 @@
 They are translated only at the edges: the CLI prints them and exits 1, the UI shows ``gr.Error``.
 """
 
-from knowledge.errors import ImportFileError, KnowledgeError, ModelPackageMissing, StoreNotBuilt
+from knowledge import errors as _knowledge
+from knowledge.errors import (
+    ImportFileError,
+    KnowledgeError,
+    ModelPackageMissing,
+    StoreNotBuilt,
+    StoreWriteError,
+)
 
 
 class AisleError(Exception):
@@ -22,8 +29,48 @@ class LLMBackendError(AisleError):
     """The LLM backend failed to answer (server down, timeout, bad response)."""
 
 
+class RateLimited(AisleError):
+    """Too many messages from one conversation or one client; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InvalidFeedback(AisleError, ValueError):
     """A card click or a reply rating cannot be recorded (unknown product, bad rating, no such reply)."""
+
+
+class StoreWriteFailed(AisleError, StoreWriteError):
+    """A shopper's write could not be stored now; ``saved`` tells whether it is journaled for later.
+
+    The knowledge layer raises ``knowledge.errors.StoreWriteError`` and its subclasses; the assistant's
+    writing edges (feedback, order tools) re-raise them with ``StoreWriteFailed.translate`` as these
+    ``AisleError`` subclasses, which the UI and the CLI show.
+    """
+
+    @staticmethod
+    def translate(exc: StoreWriteError) -> StoreWriteError:
+        """The ``AisleError`` twin of a knowledge-layer write error (same message and ``saved``)."""
+        if isinstance(exc, AisleError):
+            return exc
+        twins: list[tuple[type[StoreWriteError], type[StoreWriteError]]] = [
+            (_knowledge.StorageFull, StorageFull), (_knowledge.StoreBusy, StoreBusy),
+            (_knowledge.WriteDeferred, WriteDeferred)]
+        twin = next((mine for theirs, mine in twins if isinstance(exc, theirs)), StoreWriteFailed)
+        return twin(str(exc), saved=exc.saved)
+
+
+class StorageFull(StoreWriteFailed, _knowledge.StorageFull):
+    """The store's disk is full: the write was not recorded (``saved`` False) or is journaled (True)."""
+
+
+class StoreBusy(StoreWriteFailed, _knowledge.StoreBusy):
+    """The database stayed locked by another writer; the write is journaled and applied later."""
+
+
+class WriteDeferred(StoreWriteFailed, _knowledge.WriteDeferred):
+    """The database refused a journaled write; it is applied when the store is opened next."""
 
 
 __all__ = [
@@ -35,5 +82,11 @@ __all__ = [
     "LLMBackendError",
     "ModelLoadError",
     "ModelPackageMissing",
+    "RateLimited",
+    "StorageFull",
+    "StoreBusy",
     "StoreNotBuilt",
+    "StoreWriteError",
+    "StoreWriteFailed",
+    "WriteDeferred",
 ]

@@ -1,5 +1,8 @@
 """Chat feedback: product-card clicks stored as ``click`` events (they join the shopper's history,
-so the next ranking sees them), thumbs up/down on replies stored in the ``feedback`` table."""
+so the next ranking sees them), thumbs up/down on replies stored in the ``feedback`` table.
+
+Both are journaled before the database write (``knowledge/journal.py``): a full disk or a locked
+database gives a ``StoreWriteFailed`` saying whether the click or rating was kept for later."""
 
 from __future__ import annotations
 
@@ -8,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assistant.errors import InvalidFeedback
+from assistant.errors import InvalidFeedback, StoreWriteFailed
+from assistant.privacy import mask_personal_data
 from assistant.session import SessionState
 from knowledge.database import StoreDatabase
+from knowledge.errors import StoreWriteError
+from knowledge.journal import journaled
 from knowledge.schemas import EventType, Feedback, Interaction, Rating
 
 GUEST_PREFIX = "guest:"
@@ -65,7 +71,12 @@ class FeedbackLog:
             raise InvalidFeedback(f"Unknown product id {product_id!r}: click a product card shown in the chat.")
         event = Interaction(customer_id=customer_id, product_id=product_id, event=EventType.CLICK,
                             ts=self.clock(), session_id=state.session_id)
-        return Click(customer_id, state.session_id, product_id, self.db.add_interactions([event]) == 1)
+        try:
+            added = journaled(self.db, "interaction", event.model_dump(mode="json"), "click",
+                              lambda _journal_id: self.db.add_interactions([event]))
+        except StoreWriteError as exc:
+            raise StoreWriteFailed.translate(exc) from exc
+        return Click(customer_id, state.session_id, product_id, added == 1)
 
     def rate(self, state: SessionState, rating: str, message_index: int | None = None,
              reply_text: str = "") -> Feedback:
@@ -85,8 +96,12 @@ class FeedbackLog:
         record = Feedback(
             session_id=state.session_id, customer_id=customer_id, rating=Rating(value),
             message_index=message_index, intent=(turn.intent or "") if turn else "",
-            reply_text=turn.text if turn else reply_text.strip(),
+            reply_text=mask_personal_data(turn.text if turn else reply_text.strip()),
             product_ids=list(turn.product_ids) if turn else [], ts=self.clock(),
         )
-        self.db.add_feedback(record)
+        try:
+            journaled(self.db, "feedback", record.model_dump(mode="json"), "rating",
+                      lambda journal_id: self.db.add_feedback(record, journal_id=journal_id))
+        except StoreWriteError as exc:
+            raise StoreWriteFailed.translate(exc) from exc
         return record

@@ -61,6 +61,9 @@ class Evidence:
     texts: list[str] = field(default_factory=list)  # FAQ bodies, order facts, product facts, user text
     policy_texts: list[str] = field(default_factory=list)  # cited FAQ bodies and policy facts
     extra_numbers: set[str] = field(default_factory=set)
+    # where a price may come from: product facts, order facts, cited policy, the filter chips; never the
+    # shopper's message or a product description ("the price is $1 now" proves nothing)
+    price_texts: list[str] = field(default_factory=list)
 
     def numbers(self) -> set[str]:
         out = set(self.extra_numbers)
@@ -70,7 +73,7 @@ class Evidence:
 
     def money(self) -> set[str]:
         """Amounts written as money ("$120.00") in the evidence: only these may be stated as prices."""
-        return {f"{float(v.replace(',', '')):g}" for text in self.texts for v in _MONEY.findall(text)}
+        return {f"{float(v.replace(',', '')):g}" for text in self.price_texts for v in _MONEY.findall(text)}
 
     def policy_words(self) -> set[str]:
         return {w for text in self.policy_texts for w in _WORD.findall(text.lower())}
@@ -138,6 +141,10 @@ class GroundingVerifier:
 
 
 def evidence_for(product_ids: Iterable[str] = (), texts: Iterable[str] = (),
-                 policy_texts: Iterable[str] = (), extra_numbers: Iterable[float] = ()) -> Evidence:
+                 policy_texts: Iterable[str] = (), extra_numbers: Iterable[float] = (),
+                 price_texts: Iterable[str] = ()) -> Evidence:
+    """``price_texts``: the trusted texts prices may be taken from (cited policy counts as one)."""
     policy = list(policy_texts)
-    return Evidence(set(product_ids), list(texts) + policy, policy, {f"{float(n):g}" for n in extra_numbers})
+    prices = list(price_texts) + policy
+    return Evidence(set(product_ids), list(texts) + policy + prices, policy,
+                    {f"{float(n):g}" for n in extra_numbers}, prices)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from assistant.answers.draft import Draft
 from assistant.preview import in_preview
+from assistant.privacy import mask_personal_data
 from assistant.session import SessionState
 from knowledge.tickets import HandoffReason, Ticket, TicketStore
 
@@ -74,10 +75,11 @@ class Handoff:
             return Ticket("(a new ticket)", state.session_id, state.customer_id or "", reason, message)
         name = self.customer_name(state.customer_id) if state.customer_id else None
         transcript = [{"role": t.role, "text": t.text} for t in state.turns[-TRANSCRIPT_TURNS:]]
-        transcript.append({"role": "user", "text": message})
+        transcript.append({"role": "user", "text": mask_personal_data(message)})
         orders = sorted(state.verified_order_ids)
         ticket = self.tickets.create(state.session_id, state.customer_id or "", reason,
-                                     summarise(state, reason, name, message) + (f"\n{note}" if note else ""),
+                                     mask_personal_data(summarise(state, reason, name, message))
+                                     + (f"\n{note}" if note else ""),
                                      transcript, orders, self.now())
         state.ticket_id = ticket.id
         return ticket

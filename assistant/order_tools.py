@@ -17,9 +17,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from assistant import policy
+from assistant.errors import StoreWriteFailed
 from assistant.policy import Eligibility
 from assistant.preview import in_preview
 from knowledge.database import StoreDatabase
+from knowledge.errors import StoreWriteError
 from knowledge.order_log import ActionEntry, OrderLog, Outcome, ServiceRequest
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product, Variant
 
@@ -169,7 +171,9 @@ class OrderTools:
     # -- writing: each needs the shopper's confirmation of exactly this action --------------------
     def apply(self, action: ProposedAction, confirmation: Confirmation, session_id: str,
               actor: str = "shopper") -> Order:
-        """Run the confirmed action; raises ``ActionRefused`` (and logs it) if it is no longer allowed."""
+        """Run the confirmed action; raises ``ActionRefused`` (and logs it) if it is no longer allowed, and
+        ``StoreWriteFailed`` if the store cannot take the write now (its ``saved`` says whether the
+        action is journaled and will be applied: then it must not be repeated)."""
         if in_preview():
             raise RuntimeError("an order action reached apply() inside a preview: suggestions never write")
         if confirmation.action_id != action.id or action.missing is not None:
@@ -194,6 +198,8 @@ class OrderTools:
         except ActionRefused as refused:
             self.log.record(replace(entry, outcome=Outcome.FAILED, detail=refused.verdict.reason), now)
             raise
+        except StoreWriteError as exc:
+            raise StoreWriteFailed.translate(exc) from exc
 
     def cancel_order(self, order: Order, entry: ActionEntry, now: datetime) -> Order:
         verdict = policy.can_cancel(order)

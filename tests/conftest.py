@@ -28,7 +28,10 @@ MODELS_DIR = REPO / ".aisle" / "models"
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("store"), models_dir=MODELS_DIR, clock=NOW)
+    # Every web test calls from 127.0.0.1, so the per-client limit is raised; tests of the limits
+    # themselves build their own.
+    return Settings(data_dir=tmp_path_factory.mktemp("store"), models_dir=MODELS_DIR, clock=NOW,
+                    safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"})
 
 
 @pytest.fixture(scope="session")

@@ -202,7 +202,7 @@ def copilot_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
     send_button.click(on_send, [picked, suggestion, author, suggestion_sources], [transcript, suggestion, status],
                       **private)
     close_button.click(on_close, [picked, handed_only], [profile, queue], **private)
-    timer.tick(on_tick, [picked, transcript], transcript, show_progress="hidden", concurrency_limit=None, **private)
+    timer.tick(on_tick, [picked, transcript], transcript, show_progress="hidden", queue=False, **private)
 
     def _ticket(ticket_id: str) -> Ticket:
         try:

@@ -38,7 +38,9 @@ def staff_auth(password: str) -> Any:
 
 
 def create_server(services: Services, customer_picker: bool | None = None, embed_secret: str | None = None,
-                  staff_password: str | None = None, concurrency: int = 4) -> FastAPI:
+                  staff_password: str | None = None, concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
+    """``concurrency``: replies computed at once per app; ``queue_size``: requests waiting beyond
+    that before new ones get "queue is full, try again" at once (default ``[ui] queue_size``)."""
     ui = services.settings.ui
     picker = ui.customer_picker if customer_picker is None else customer_picker
     secret = os.environ.get(ui.embed_secret_env, "") if embed_secret is None else embed_secret
@@ -58,9 +60,10 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    staff = build_staff(services).queue(default_concurrency_limit=concurrency)
+    waiting = ui.queue_size if queue_size is None else queue_size
+    staff = build_staff(services).queue(default_concurrency_limit=concurrency, max_size=waiting)
     shopper = build_shopper(services, customer_picker=picker, embed_secret=secret).queue(
-        default_concurrency_limit=concurrency)
+        default_concurrency_limit=concurrency, max_size=waiting)
     common: dict[str, Any] = {"theme": THEME, "css": CSS, "show_error": True, "footer_links": ["api"]}
     app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(password), **common)
     return gr.mount_gradio_app(app, shopper, path="/", **common)

@@ -23,6 +23,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AisleError
+from assistant.links import restrict_links
 from assistant.reply import PartialText, ProductRef, Reply
 from assistant.services import Services
 from knowledge.conversations import Message
@@ -84,6 +85,12 @@ def customer_of(choice: str | None) -> str | None:
     return None if not choice or choice == GUEST else choice
 
 
+def client_of(request: gr.Request | None) -> str | None:
+    """The caller's address, for per-client rate limits."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or None
+
+
 def _customer_choices(services: Services) -> list[tuple[str, str]]:
     choices = [("Guest (no history, not signed in)", GUEST)]
     for customer in services.db.customers()[:40]:
@@ -100,13 +107,14 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
     def _fail(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
 
-    def chat(message: str, customer: str, session_id: str | None, history: list[dict[str, Any]]):
+    def chat(message: str, customer: str, session_id: str | None, history: list[dict[str, Any]],
+             request: gr.Request):
         if not session_id or not conversations.belongs_to(session_id, customer_of(customer)):
             session_id, history = new_session_id(), []  # another identity starts its own conversation
-        history = [*history, {"role": "user", "content": message}]
+        history = [*history, {"role": "user", "content": restrict_links(str(message), conversations.link_hosts)}]
         reply: Reply | None = None
         try:
-            for event in conversations.stream(session_id, customer_of(customer), message):
+            for event in conversations.stream(session_id, customer_of(customer), message, client_of(request)):
                 if isinstance(event, PartialText):
                     yield (history + [{"role": "assistant", "content": event.text}], gr.skip(), gr.skip(), gr.skip(),
                            session_id, gr.skip(), gr.skip())
@@ -181,10 +189,10 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
         return [*history, *map(agent_bubble, new)], new[-1].id
 
     # -- API-only endpoints -----------------------------------------------------------------
-    def reply_api(message: str, customer: str, session_id: str) -> dict[str, Any]:
+    def reply_api(message: str, customer: str, session_id: str, request: gr.Request) -> dict[str, Any]:
         """One turn for scripts: the Reply as JSON; memory kept per session_id."""
         try:
-            return conversations.respond(session_id, customer_of(customer), message).to_dict()
+            return conversations.respond(session_id, customer_of(customer), message, client_of(request)).to_dict()
         except AisleError as exc:
             raise _fail(exc) from exc
 
@@ -264,8 +272,8 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
         chips.click(remove_chip, [session, customer, chatbot], [chatbot, cards, chips, sources, shown, compared],
                     **private)
         chatbot.like(rate_reply, [session, customer], None, **private)
-        timer.tick(poll, [session, seen, chatbot], [chatbot, seen], show_progress="hidden",
-                   concurrency_limit=None, **private)
+        # polls skip the queue: many open widgets must never fill it and crowd out replies
+        timer.tick(poll, [session, seen, chatbot], [chatbot, seen], show_progress="hidden", queue=False, **private)
 
         register([
             (reply_api, ["str", "str", "str"], "reply"),

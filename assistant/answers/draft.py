@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.grounding import Evidence
@@ -24,6 +25,13 @@ class Draft:
     pending: ProposedAction | None = None  # an order action waiting for the shopper's yes / a detail
     failed: bool = False  # counts toward "repeated failure" (a wrong e-mail, no answer found, …)
     ticket_id: str | None = None
+
+
+def store_label(text: str) -> str:
+    """A catalog or FAQ label as it may appear in a sentence or a prompt: its first few plain words
+    (a label carrying a sentence, "throw blankets. ignore previous instructions…", is cut short)."""
+    words = re.match(r"[A-Za-z][A-Za-z &'-]*", text or "")
+    return " ".join((words.group(0) if words else "").split()[:4]) or "item"
 
 
 def money(value: float, currency: str = "USD") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answers.draft import Draft
+from assistant.answers.draft import Draft, store_label
 from assistant.grounding import evidence_for
 from assistant.reply import FaqRef
 from knowledge.retrieval import FaqChunk, FaqHit, Retriever, faq_chunks
@@ -62,7 +62,7 @@ class FaqAnswers:
         if related:
             body += "\nRelated: " + "; ".join(f"[{r.id}] {r.title}" for r in related)
         evidence = evidence_for(texts=[message], policy_texts=[text])
-        return Draft(intent, "Here's our policy on that:", body, topic=f"our policy on {entry.topic}",
+        return Draft(intent, "Here's our policy on that:", body, topic=f"our policy on {store_label(entry.topic)}",
                      faq=[FaqRef(entry.id, entry.title, tuple(c.id for c in used))], evidence=evidence)
 
     def handoff(self, reason: str) -> Draft:

@@ -172,7 +172,7 @@ class OrderAnswers:
         if others:
             body += "\n\nYour other recent orders:\n" + "\n".join(others)
         return Draft("order_status", f"Here's the latest on order {order.id}:", body, order_ids=[order.id],
-                     evidence=evidence_for(texts=[message, body]))
+                     evidence=evidence_for(texts=[message], price_texts=[body]))
 
     # -- changes ---------------------------------------------------------------------------------
     def change(self, state: SessionState, message: str) -> Draft:
@@ -251,7 +251,7 @@ class OrderAnswers:
             body += f"\n\nPolicy [{entry.id}]: {entry.body}"
             faq_refs.append(FaqRef(entry.id, entry.title))
         return Draft("order_change", lead, body, order_ids=[order.id], faq=faq_refs, pending=pending,
-                     evidence=evidence_for(texts=[body], policy_texts=[entry.body] if entry else []))
+                     evidence=evidence_for(price_texts=[body], policy_texts=[entry.body] if entry else []))
 
     # -- the answer to a pending proposal ----------------------------------------------------------
     def follow_up(self, state: SessionState, message: str) -> Draft | None:
@@ -284,7 +284,7 @@ class OrderAnswers:
                     ActionKind.EXCHANGE: "your exchange is requested; the label is on its way by e-mail."}[action.kind]
             body = order_summary(changed, self.tools.requests(order.id))
             return Draft("order_change", f"Done: {done}", body, order_ids=[order.id],
-                         evidence=evidence_for(texts=[body]))
+                         evidence=evidence_for(price_texts=[body]))
         if is_refusal(message):
             state.pending_action = None
             self._audit(state, action.kind.value, Outcome.DECLINED, order.id, "the shopper said no",

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase
+from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase, store_label
 from assistant.grounding import evidence_for
 from assistant.product_types import singular
 from assistant.reply import ProductRef
@@ -31,6 +31,13 @@ CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price", "
 # this much more relevance (cosine similarity, typically 0.3–0.7), and join the candidates if retrieval missed them.
 USE_BOOST = 0.15
 USE_EXTRA = 12
+
+
+# Store text that reads like an instruction or carries its own price or link is never quoted to the
+# shopper: the real price is on the line above it, and the shopper must not be sent anywhere.
+SUSPECT_STORE_TEXT = re.compile(
+    r"\$\s?\d|\d\s?%\s*(off|discount)|https?://|www\.|\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompt)\b|"
+    r"\b(system|assistant|user)\s*:|\b(coupon|promo code|discount code)\b", re.I)
 
 
 def _relaxed_phrase(name: str, value: object) -> str:
@@ -95,8 +102,9 @@ class ProductAnswers:
                     f"Here {'is' if len(products) == 1 else 'are'} the closest {len(products)}:")
         evidence = evidence_for(
             product_ids=[p.id for p in products],
-            texts=[query, body, " ".join(chips), *[product_facts(p) for p in products]],
+            texts=[query, body],
             extra_numbers=[len(products)],
+            price_texts=[" ".join(chips), *[product_facts(p) for p in products]],
         )
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
@@ -172,7 +180,7 @@ class ProductAnswers:
             if key in ("color", "size"):
                 continue
             words = set(re.findall(r"[a-z]+", key.lower()))
-            if words & set(re.findall(r"[a-z]+", lowered)):
+            if words & set(re.findall(r"[a-z]+", lowered)) and not SUSPECT_STORE_TEXT.search(_attr(target, key)):
                 facts.append(f"{key.capitalize()}: {_attr(target, key)}.")
         if re.search(r"\b(stock|available|availability)\b", lowered) and target.variants:
             available = [v for v in target.variants if v.stock > 0]
@@ -182,13 +190,16 @@ class ProductAnswers:
         if sentence:
             facts.append(f"From the product description: “{sentence}”")
         body = "\n".join(f"- {f}" if i else f for i, f in enumerate(facts))
-        evidence = evidence_for(product_ids=[target.id], texts=[message, body, target.search_text()])
+        evidence = evidence_for(product_ids=[target.id], texts=[message, body, target.search_text()],
+                                price_texts=[product_facts(target)])
         return Draft("product_question", f"Here's what I know about the {target.title}:", body,
-                     topic=f"details of the {target.subcategory or target.category}", products=[product_ref(target, "the item you asked about")],
+                     topic=f"details of the {store_label(target.subcategory or target.category)}",
+                     products=[product_ref(target, "the item you asked about")],
                      evidence=evidence)
 
     def _best_sentence(self, message: str, product: Product) -> str:
-        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", product.description) if len(s.split()) >= 4]
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", product.description)
+                     if len(s.split()) >= 4 and not SUSPECT_STORE_TEXT.search(s)]
         if not sentences:
             return ""
         vectors = self.embedder.embed([message, *sentences])
@@ -214,7 +225,8 @@ class ProductAnswers:
             better = a if a.rating > b.rating else b
             summary += f" The {better.title} is rated higher ({better.rating:.1f}/5)."
         body = "\n".join(table) + "\n\n" + summary
-        evidence = evidence_for(product_ids=[a.id, b.id], texts=[body], extra_numbers=[2])
+        evidence = evidence_for(product_ids=[a.id, b.id], texts=[body], extra_numbers=[2],
+                                price_texts=[product_facts(a), product_facts(b), summary])
         return Draft("compare", f"Here's how the {a.title} and the {b.title} compare:", body,
                      topic=f"a comparison of two {_plural([a, b])}",
                      products=[product_ref(a, "compared"), product_ref(b, "compared")], evidence=evidence)
@@ -222,8 +234,8 @@ class ProductAnswers:
 
 def _plural(products: Sequence[Product]) -> str:
     """What the products are, in shopper words: 'running shoes', or the category if they differ."""
-    kinds = {p.subcategory for p in products if p.subcategory}
-    if len(kinds) == 1 and len({p.subcategory for p in products}) == 1:
+    kinds = {store_label(p.subcategory) for p in products if p.subcategory}
+    if len(kinds) == 1 and len({store_label(p.subcategory) for p in products}) == 1:
         kind = kinds.pop()
         return kind if kind.endswith("s") else f"{kind}s"
     categories = {p.category for p in products}

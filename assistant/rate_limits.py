@@ -1,0 +1,44 @@
+"""Per-session and per-client rate limits on chat messages (the ``limits`` package, moving window,
+in memory: one Aisle process serves a store; several processes would share a Redis storage URI).
+
+A shopper over the limit gets a clear message saying when to try again; nothing is stored for the
+refused message.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse_many, storage, strategies
+
+from assistant.errors import RateLimited
+
+
+class MessageRateLimits:
+    def __init__(self, per_session: str = "20/minute;200/hour", per_client: str = "60/minute;600/hour",
+                 storage_uri: str = "memory://"):
+        """``per_session``/``per_client``: ``limits`` strings, e.g. ``"20/minute;200/hour"``."""
+        self.per_session = parse_many(per_session) if per_session else []
+        self.per_client = parse_many(per_client) if per_client else []
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+
+    def check(self, session_id: str, client: str | None = None) -> None:
+        """Count one message; ``RateLimited`` if the session or the client (its IP) is over a limit."""
+        keys: list[tuple[RateLimitItem, str, str]] = [(item, "session", session_id) for item in self.per_session]
+        if client:
+            keys += [(item, "client", client) for item in self.per_client]
+        for item, kind, key in keys:  # test all first: a refused message uses up no allowance
+            if not self.limiter.test(item, kind, key):
+                reset = self.limiter.get_window_stats(item, kind, key).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                who = "this conversation" if kind == "session" else "your network address"
+                raise RateLimited(f"Too many messages from {who} ({item.amount} per {_per(item)}). "
+                                  f"Please wait {wait} s and try again.", retry_after=wait)
+        for item, kind, key in keys:
+            self.limiter.hit(item, kind, key)
+
+
+def _per(item: RateLimitItem) -> str:
+    unit = item.GRANULARITY.name
+    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"

@@ -1,0 +1,34 @@
+"""Concurrent shoppers on the real web app over loopback (the full 50-session run with timings is
+``bench/load.py`` in ``make bench``): no errors, no cross-talk, and a full queue says "busy" at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.load import busy_burst, run_load
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+SESSIONS = 30
+
+
+def test_concurrent_sessions_each_keep_their_own_constraints(services, free_port) -> None:
+    from ui.server import BackgroundServer, create_server
+
+    with BackgroundServer(create_server(services, staff_password=""), free_port()) as server:
+        result = run_load(server.url, SESSIONS, turns=2, duration=600)
+
+    assert result.errors == []
+    assert result.cross_talk == []
+    assert result.replies == 2 * SESSIONS
+
+
+def test_a_full_queue_answers_busy_at_once_instead_of_hanging(services, free_port) -> None:
+    from ui.server import BackgroundServer, create_server
+
+    with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2),
+                          free_port()) as server:
+        burst = busy_burst(server.url, 12)
+
+    assert burst["other_errors"] == []
+    assert burst["busy"] >= 1 and burst["answered"] >= 1
+    assert burst["slowest_busy_ms"] < 5000, burst
