@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.output import percentiles  # noqa: E402  (the repo is on the path only now)
 
 MESSAGES = [
     "running shoes under $80 for flat feet",
@@ -46,13 +47,6 @@ MESSAGES = [
     "hi there",
     "what's the weather tomorrow?",
 ]
-
-
-def _pct(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 2), "p95_ms": round(p95 * 1000, 2),
-            "n": len(ordered)}
 
 
 def _time(fn: Callable[[], object]) -> float:
@@ -124,7 +118,7 @@ def run(rounds: int) -> dict:
             stages["reply_full_no_llm"] += _conversation(assistant, "C001")[1]
         finally:
             assistant.writer.llm = llm
-    summary = {k: _pct(v) for k, v in stages.items() if v}
+    summary = {k: percentiles(v) for k, v in stages.items() if v}
 
     def ratio(a: str, b: str) -> float:
         return round(summary[a]["p50_ms"] / max(summary[b]["p50_ms"], 1e-6), 3)

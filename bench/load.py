@@ -15,7 +15,6 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -44,11 +43,11 @@ class LoadResult:
     seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies) or [0.0]
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        from bench.output import percentiles
+
         return {"sessions": self.sessions, "replies": self.replies, "errors": len(self.errors),
                 "error_examples": self.errors[:3], "cross_talk": len(self.cross_talk),
-                "p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1),
+                **percentiles(self.latencies, 1),
                 "replies_per_s": round(self.replies / self.seconds, 2) if self.seconds else 0.0,
                 "seconds": round(self.seconds, 1)}
 
@@ -140,12 +139,6 @@ def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50)
@@ -169,12 +162,11 @@ def main() -> None:
         services = Services(settings)
         services.warm_up()
         before = _rss_mb()
-        with BackgroundServer(create_server(services, staff_password=""), _free_port()) as server:
+        with BackgroundServer(create_server(services, staff_password="")) as server:
             warm = run_load(server.url, 1, options.turns, 120)  # baseline: one shopper alone
             load = run_load(server.url, options.sessions, options.turns, options.duration)
         after = _rss_mb()
-        with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2),
-                              _free_port()) as tiny:
+        with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2)) as tiny:
             burst = busy_burst(tiny.url, 12)
     emit({"load": load.summary(), "single_session_baseline": warm.summary(),
           "p50_vs_single_session": round(statistics.median(load.latencies or [0]) /

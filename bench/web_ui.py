@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.output import percentiles  # noqa: E402  (the repo is on the path only now)
+
 MESSAGES = [
     "running shoes under $80 for flat feet",
     "what about in blue?",
@@ -39,18 +40,6 @@ MESSAGES = [
     "hi there",
 ]
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1), "n": len(ordered)}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _store_copy(source: Path, into: Path) -> Path:
@@ -87,7 +76,7 @@ def _page_load(url: str, rounds: int, staff: Any) -> dict[str, Any]:
             context.close()
         browser.close()
     outside = sorted({u for u in requests if not u.startswith(url) and not u.startswith("data:")})
-    return {"page_ready": _stats(loads), "requests_first_load": len(requests) // max(rounds, 1),
+    return {"page_ready": percentiles(loads), "requests_first_load": len(requests) // max(rounds, 1),
             "declared_bytes_first_load": transferred, "requests_outside_aisle": outside,
             "agent_message_to_widget": delivery}
 
@@ -106,7 +95,7 @@ def _agent_delivery(page: Any, staff: Any, rounds: int) -> dict[str, Any]:
         staff.predict(session, text, "bench", api_name="/send")
         page.get_by_text(text).wait_for()
         times.append(time.perf_counter() - start)
-    return {"poll_interval_s": 2.0, **_stats(times)}
+    return {"poll_interval_s": 2.0, **percentiles(times)}
 
 
 def main() -> None:
@@ -127,7 +116,7 @@ def main() -> None:
         settings = Settings(data_dir=_store_copy(options.store, Path(tmp)), models_dir=options.store / "models")
         services = Services(settings)
         services.warm_up()
-        with BackgroundServer(create_server(services, staff_password=""), _free_port()) as server:
+        with BackgroundServer(create_server(services, staff_password="")) as server:
             shop = Client(f"{server.url}/", verbose=False)
             staff = Client(f"{server.url}/staff/", verbose=False)
             direct, web, first, full, suggest = [], [], [], [], []
@@ -154,11 +143,11 @@ def main() -> None:
                     else {"skipped": "no /usr/bin/chromium"})
     result: dict[str, Any] = {
         "messages": len(MESSAGES), "rounds": options.rounds,
-        "reply_in_process": _stats(direct), "reply_over_api": _stats(web),
+        "reply_in_process": percentiles(direct), "reply_over_api": percentiles(web),
         "api_overhead_ratio_p50": round(statistics.median(web) / statistics.median(direct), 3),
-        "chat_stream_first_update": _stats(first), "chat_stream_full": _stats(full),
+        "chat_stream_first_update": percentiles(first), "chat_stream_full": percentiles(full),
         "first_update_share_of_full_p50": round(statistics.median(first) / statistics.median(full), 3),
-        "copilot_suggestion": _stats(suggest),
+        "copilot_suggestion": percentiles(suggest),
         "suggestion_vs_reply_ratio_p50": round(statistics.median(suggest) / statistics.median(web), 3),
         "shopper_page": page,
     }

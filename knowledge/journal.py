@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from knowledge.errors import StorageFull, StoreBusy, StoreWriteError, WriteDeferred
+from knowledge.store_lock import fsync_dir
 
 if TYPE_CHECKING:
     from knowledge.database import StoreDatabase
@@ -90,7 +91,7 @@ class Journal:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 if created:
-                    _fsync_dir(self.folder)
+                    fsync_dir(self.folder)
                 yield fd
             finally:
                 os.close(fd)  # drops the flock
@@ -267,11 +268,3 @@ def _pending(records: list[dict[str, Any]]) -> list[JournalEntry]:
     settled = {r["id"] for r in records if "done" in r}
     return [JournalEntry(r["id"], r["kind"], r.get("what", "change"), r.get("at", ""), r["payload"])
             for r in records if "done" not in r and "kind" in r and r["id"] not in settled]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -88,7 +88,7 @@ def ingest_running(data_dir: str | Path) -> bool:
 def mark_in_progress(data_dir: str | Path) -> None:
     path = Path(data_dir) / MARKER_FILE
     path.write_text(f"pid {os.getpid()} started {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def clear_in_progress(data_dir: str | Path) -> None:
@@ -100,7 +100,7 @@ def interrupted(data_dir: str | Path) -> bool:
     return (Path(data_dir) / MARKER_FILE).exists() and not ingest_running(data_dir)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -8,6 +8,7 @@ from a CDN or a font service.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from importlib.resources import files
@@ -70,9 +71,14 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
 
 
 class BackgroundServer:
-    """The app served by uvicorn on a thread (tests, benchmarks): ``with BackgroundServer(app, port):``."""
+    """The app served by uvicorn on a thread (tests, benchmarks): ``with BackgroundServer(app) as s:``
+    (``port`` 0: a free one)."""
 
-    def __init__(self, app: FastAPI, port: int, host: str = "127.0.0.1"):
+    def __init__(self, app: FastAPI, port: int = 0, host: str = "127.0.0.1"):
+        if not port:
+            with socket.socket() as sock:
+                sock.bind((host, 0))
+                port = int(sock.getsockname()[1])
         self.url = f"http://{host}:{port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
