@@ -157,11 +157,6 @@ class ConversationStore:
         assert key is not None
         return self.message(int(key[0]))
 
-    def set_ticket(self, session_id: str, ticket_id: str) -> None:
-        with self.db.engine.begin() as conn:
-            conn.execute(update(conversations).where(conversations.c.session_id == session_id)
-                         .values(ticket_id=ticket_id))
-
     def message(self, message_id: int) -> Message:
         with self.db.engine.connect() as conn:
             row = conn.execute(select(messages).where(messages.c.pk == message_id)).mappings().first()
@@ -202,11 +197,3 @@ class ConversationStore:
                                       .join(last, messages.c.pk == last.c.pk)).all())
         return [Conversation(r["session_id"], r["customer_id"], r["started"], r["updated"], r["ticket_id"],
                              r["messages"], texts.get(r["session_id"], "")) for r in rows]
-
-    def assistant_messages(self, since: datetime | None = None) -> list[Message]:
-        """Every assistant reply (for the store's reports), oldest first."""
-        query = select(messages).where(messages.c.role == Role.ASSISTANT.value).order_by(messages.c.pk)
-        if since is not None:
-            query = query.where(messages.c.ts >= since)
-        with self.db.engine.connect() as conn:
-            return [_message(r) for r in conn.execute(query).mappings().all()]

@@ -13,7 +13,6 @@ from knowledge.schemas import Customer, Interaction, Order
 from knowledge.tickets import Ticket
 
 QUEUE_COLUMNS = ["conversation", "customer", "ticket", "updated", "last message"]
-TICKET_COLUMNS = ["ticket", "opened", "customer", "reason", "first line"]
 
 
 def queue_order(conversations: Sequence[Conversation], open_tickets: Sequence[Ticket]) -> list[Conversation]:
@@ -29,11 +28,6 @@ def queue_rows(conversations: Sequence[Conversation], open_tickets: Sequence[Tic
     return [[c.session_id, c.customer_id or "guest",
              f"{tickets[c.session_id]} (open)" if c.session_id in tickets else (c.ticket_id or ""),
              f"{c.updated:%b %d %H:%M}", c.last_user_text[:80]] for c in queue_order(conversations, open_tickets)]
-
-
-def ticket_rows(tickets: list[Ticket]) -> list[list[str]]:
-    return [[t.id, f"{t.created:%b %d %H:%M}" if t.created else "", t.customer_id or "guest", t.reason.value,
-             t.transcript[-1]["text"][:80] if t.transcript else ""] for t in tickets]
 
 
 def transcript_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
