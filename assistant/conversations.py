@@ -8,7 +8,6 @@ it; the shopper's widget picks agent messages up with ``agent_messages``.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -21,10 +20,9 @@ from assistant.links import restrict_links
 from assistant.privacy import mask_personal_data
 from assistant.rate_limits import MessageRateLimits
 from assistant.reply import PartialText, ProductRef, Reply
-from assistant.session import SessionState, Turn
+from assistant.session import SESSION_ID, SessionState, Turn
 from knowledge.conversations import ConversationStore, Message, Resolution, Role
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
 MAX_LIVE_SESSIONS = 5000
 
 

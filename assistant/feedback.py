@@ -6,21 +6,19 @@ database gives a ``StoreWriteFailed`` saying whether the click or rating was kep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from assistant.errors import InvalidFeedback, StoreWriteFailed
 from assistant.privacy import mask_personal_data
-from assistant.session import SessionState
+from assistant.session import SESSION_ID, SessionState
 from knowledge.database import StoreDatabase
 from knowledge.errors import StoreWriteError
 from knowledge.journal import journaled
 from knowledge.schemas import EventType, Feedback, Interaction, Rating
 
 GUEST_PREFIX = "guest:"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
 
 
 def event_customer_id(state: SessionState) -> str:
@@ -53,7 +51,7 @@ class FeedbackLog:
         self.clock = clock
 
     def _customer_id(self, state: SessionState) -> str:
-        if not _SESSION_ID.match(state.session_id):
+        if not SESSION_ID.match(state.session_id):
             raise InvalidFeedback(
                 f"Session id {state.session_id!r} is not valid: use 1-48 letters, digits, '.', '_' or '-'."
             )

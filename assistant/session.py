@@ -10,6 +10,8 @@ from assistant.order_tools import ProposedAction
 from assistant.slots import SlotUpdate
 from knowledge.retrieval import ProductFilter
 
+# What a session id may be: it is stored, logged and used as a key (and in guest ids "guest:<id>").
+SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "sixth": 5, "6th": 5}
 _ORDINAL_RE = re.compile(r"(?<!\w)(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d+)\b", re.I)

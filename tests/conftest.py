@@ -15,8 +15,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import socket  # noqa: E402
-
 from assistant.config import Settings  # noqa: E402
 from knowledge.demo_store.simulate import NOW  # noqa: E402
 
@@ -57,14 +55,3 @@ def catalog(services):
 def embedder(services):
     return services.embedder
 
-
-@pytest.fixture(scope="session")
-def free_port():
-    """``free_port()`` → a loopback port nobody listens on, for a test web server."""
-
-    def pick() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
-
-    return pick

@@ -24,10 +24,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 @pytest.fixture(scope="session")
-def server(services, free_port):
+def server(services):
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password="", customer_picker=True), free_port()) as running:
+    with BackgroundServer(create_server(services, staff_password="", customer_picker=True)) as running:
         yield running
 
 

@@ -11,10 +11,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 SESSIONS = 30
 
 
-def test_concurrent_sessions_each_keep_their_own_constraints(services, free_port) -> None:
+def test_concurrent_sessions_each_keep_their_own_constraints(services) -> None:
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password=""), free_port()) as server:
+    with BackgroundServer(create_server(services, staff_password="")) as server:
         result = run_load(server.url, SESSIONS, turns=2, duration=600)
 
     assert result.errors == []
@@ -22,11 +22,10 @@ def test_concurrent_sessions_each_keep_their_own_constraints(services, free_port
     assert result.replies == 2 * SESSIONS
 
 
-def test_a_full_queue_answers_busy_at_once_instead_of_hanging(services, free_port) -> None:
+def test_a_full_queue_answers_busy_at_once_instead_of_hanging(services) -> None:
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2),
-                          free_port()) as server:
+    with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2)) as server:
         burst = busy_burst(server.url, 12)
 
     assert burst["other_errors"] == []

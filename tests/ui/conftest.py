@@ -6,10 +6,10 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def server(services, free_port):
+def server(services):
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password=""), free_port()) as running:
+    with BackgroundServer(create_server(services, staff_password="")) as running:
         yield running
 
 

@@ -172,13 +172,13 @@ def test_remove_filter_through_the_api(client, services) -> None:
 
 
 # -- a staff password ----------------------------------------------------------------------------
-def test_a_staff_password_keeps_the_staff_api_private(services, free_port) -> None:
+def test_a_staff_password_keeps_the_staff_api_private(services) -> None:
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password="pw"), free_port()) as locked:
+    with BackgroundServer(create_server(services, staff_password="pw")) as locked:
         with pytest.raises(AuthenticationError):
             Client(f"{locked.url}/staff/", verbose=False)
         with pytest.raises((AuthenticationError, ValueError), match="Could not login"):  # gradio answers 400
