@@ -82,17 +82,21 @@ def chat(
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print each reply as JSON")] = False,
 ) -> None:
-    """Chat in the terminal (one message per line; Ctrl-D to quit)."""
+    """Chat in the terminal (one message per line; Ctrl-D to quit). Whoever can run this can read the
+    store's database, so ``--customer`` is trusted as it is."""
+    from assistant.identity import GUEST, Identity
     from assistant.reply import PartialText
-    from ui.shopper import new_session_id
 
     services = _services(data_dir)
     try:
         conversations = services.conversations
         services.assistant  # noqa: B018  (load now: a missing store fails before the first prompt)
+        if customer and services.db.customer(customer) is None:
+            raise AisleError(f"unknown customer {customer!r}")
+        # stored like a web chat: the copilot sees it
+        session_id = conversations.start(Identity(customer, "cli") if customer else GUEST)
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
-    session_id = new_session_id()  # stored like a web chat: the copilot sees it
     interactive = sys.stdin.isatty()
     while True:
         try:
@@ -105,7 +109,7 @@ def chat(
             shown = ""
             if not as_json:
                 sys.stdout.write("aisle> ")
-            for event in conversations.stream(session_id, customer, message):
+            for event in conversations.stream(session_id, message):
                 if isinstance(event, PartialText):
                     if not as_json and event.text.startswith(shown):
                         sys.stdout.write(event.text[len(shown):])
@@ -117,6 +121,24 @@ def chat(
                     print("" if event.text == shown else "\n(corrected) " + event.text)
         except AisleError as exc:
             typer.secho(f"aisle> {exc}", fg=typer.colors.YELLOW)
+
+
+@app.command()
+def token(
+    customer: Annotated[str, typer.Argument(help="the customer id to sign in, e.g. C001")],
+    ttl: Annotated[int, typer.Option(min=30, help="seconds the token is valid")] = 600,
+) -> None:
+    """Mint a one-time sign-in token with the embed secret (for trying the embed; a store's backend
+    mints its own per page view, see README "Run it for a real store")."""
+    import os
+
+    from assistant.identity import MIN_SECRET_CHARS, mint_embed_token
+
+    env = Settings().ui.embed_secret_env
+    secret = os.environ.get(env, "")
+    if len(secret) < MIN_SECRET_CHARS:
+        _fail(AisleError(f"set {env} to a secret of at least {MIN_SECRET_CHARS} characters first"))
+    typer.echo(mint_embed_token(customer, secret, ttl))
 
 
 @app.command()

@@ -61,12 +61,15 @@ class RetrievalSettings(_Section):
 class UISettings(_Section):
     host: str = "127.0.0.1"
     port: int = 7860
-    customer_picker: bool = Field(default=True, description="the shopper widget lets visitors act as any demo "
-                                  "customer; turn off for a real store (shoppers are signed in by the embed)")
-    embed_secret_env: str = Field(default="AISLE_EMBED_SECRET", description="env var holding the key the store "
-                                  "signs embedded shoppers' customer ids with (HMAC-SHA256)")
+    customer_picker: bool | None = Field(default=None, description="demo mode: visitors may act as any "
+                                         "customer. Unset = on only for the bundled demo store built by "
+                                         "`aisle demo`; a store imported with `aisle ingest` serves with it off")
+    embed_secret_env: str = Field(default="AISLE_EMBED_SECRET", description="env var holding the key (32+ "
+                                  "characters) the store signs its shoppers' sign-in tokens with (JWT, HS256)")
+    embed_token_max_ttl_s: int = Field(default=3600, ge=30, description="sign-in tokens meant to live longer "
+                                       "than this are refused (mint them per page view, for minutes)")
     staff_password_env: str = Field(default="AISLE_STAFF_PASSWORD", description="env var holding the staff "
-                                    "app's password; unset = /staff is open (local use only)")
+                                    "app's password; unset = /staff is open in demo mode only, else closed")
     queue_size: int = Field(default=64, ge=1, description="requests that may wait for a free worker; beyond "
                             "that a request is answered 'queue is full, try again' at once")
 

@@ -1,6 +1,9 @@
 """Live conversations: the server keeps each chat's ``SessionState`` by session id, so the shopper
 widget, scripts and the agent copilot act on the same conversation, and stores every turn.
 
+Sessions are issued by the server (``start``) for an identity it has verified; afterwards a session
+id is all a client sends, and the identity comes from the registry, never from the caller.
+
 The shopper's messages go through ``stream``; a support agent reads the transcript, asks for a
 ``suggest``-ion (the assistant's own answer, computed without side effects), edits it and ``send``-s
 it; the shopper's widget picks agent messages up with ``agent_messages``.
@@ -15,13 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from assistant.chat import FILTER_REMOVED, Assistant, clean_message
-from assistant.errors import InvalidMessage
+from assistant.errors import InvalidMessage, UnknownSession
+from assistant.identity import GUEST, Identity
 from assistant.links import restrict_links
 from assistant.privacy import mask_personal_data
 from assistant.rate_limits import MessageRateLimits
 from assistant.reply import PartialText, ProductRef, Reply
 from assistant.session import SESSION_ID, SessionState, Turn
 from knowledge.conversations import ConversationStore, Message, Resolution, Role
+from knowledge.sessions import SessionRegistry
 
 MAX_LIVE_SESSIONS = 5000
 
@@ -56,14 +61,16 @@ class Suggestion:
 
 
 class Conversations:
-    def __init__(self, assistant: Callable[[], Assistant], store: ConversationStore, now: Callable[[], datetime],
-                 max_message_chars: int = 2000, max_sessions: int = MAX_LIVE_SESSIONS,
+    def __init__(self, assistant: Callable[[], Assistant], store: ConversationStore, registry: SessionRegistry,
+                 now: Callable[[], datetime], max_message_chars: int = 2000, max_sessions: int = MAX_LIVE_SESSIONS,
                  rate_limits: MessageRateLimits | None = None, max_turns: int = 200,
                  link_hosts: Sequence[str] = ()):
         """``assistant`` is looked up on every use: a re-index replaces it, live sessions stay.
-        ``link_hosts``: the hosts chat text may link to (see ``assistant/links.py``)."""
+        ``link_hosts``: the hosts chat text may link to (see ``assistant/links.py``). ``registry`` holds
+        the identity each issued session id belongs to."""
         self._assistant = assistant
         self.store = store
+        self.registry = registry
         self.now = now
         self.max_message_chars = max_message_chars
         self.max_sessions = max_sessions
@@ -79,55 +86,67 @@ class Conversations:
         return self._assistant()
 
     # -- sessions -----------------------------------------------------------------------------
-    def session(self, session_id: str, customer_id: str | None = None) -> SessionState:
-        """The live session, restored from its stored transcript after a restart, or a new one.
-        A session belongs to one identity: another customer id for it is refused."""
+    def start(self, identity: Identity = GUEST, client: str | None = None) -> str:
+        """Issue a new session for an identity the caller has verified (a checked token, the demo
+        picker, a guest); the returned id is the only handle a client gets. Starts count against the
+        ``client`` address's rate limit like messages do."""
+        if self.rate_limits is not None and client:
+            self.rate_limits.check_client(client)
+        session_id = self.registry.issue(identity.customer_id, identity.signed_in_by, self.now())
+        with self._guard:
+            self._remember(SessionState(session_id=session_id, customer_id=identity.customer_id))
+        return session_id
+
+    def session(self, session_id: str) -> SessionState:
+        """The live session, restored from its stored transcript after a restart. Its identity is the
+        one it was issued for; an id the server never issued is refused (``UnknownSession``)."""
         if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
-            raise InvalidMessage(f"Session id {session_id!r} is not valid: use 1-48 letters, digits, '.', '_' or '-'.")
-        customer_id = customer_id or None
+            raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
         with self._guard:
             state = self._sessions.pop(session_id, None)
             if state is None:
-                state = self._restore(session_id, customer_id)
-            self._sessions[session_id] = state
-            while len(self._sessions) > self.max_sessions:
-                old, _ = self._sessions.popitem(last=False)
-                self._locks.pop(old, None)
-        if state.customer_id != customer_id:
-            raise InvalidMessage(f"Session {session_id} belongs to someone else: start a new session.")
+                state = self._restore(session_id)
+            self._remember(state)
         return state
 
-    def _restore(self, session_id: str, customer_id: str | None) -> SessionState:
+    def identity(self, session_id: str) -> Identity:
+        issued = self.registry.get(session_id)
+        if issued is None:
+            raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
+        return Identity(issued.customer_id, issued.signed_in_by)  # type: ignore[arg-type]
+
+    def _remember(self, state: SessionState) -> None:
+        self._sessions[state.session_id] = state
+        while len(self._sessions) > self.max_sessions:
+            old, _ = self._sessions.popitem(last=False)
+            self._locks.pop(old, None)
+
+    def _restore(self, session_id: str) -> SessionState:
+        issued = self.registry.get(session_id)
+        if issued is None:
+            raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
+        state = SessionState(session_id=session_id, customer_id=issued.customer_id)
         stored = self.store.get(session_id)
         if stored is None:
-            return SessionState(session_id=session_id, customer_id=customer_id)
+            return state
         turns = [Turn(m.role.value, m.text, m.intent or None, tuple(m.sources.get("product_ids", ())))
                  for m in self.store.messages(session_id)]
-        shown = next((list(t.product_ids) for t in reversed(turns) if t.product_ids), [])
-        return SessionState(session_id=session_id, customer_id=stored.customer_id or None, turns=turns[-100:],
-                            shown_product_ids=shown, ticket_id=stored.ticket_id or None,
-                            last_intent=next((t.intent for t in reversed(turns) if t.intent), None),
-                            messages_sent=sum(t.role == "user" for t in turns))
+        state.turns = turns[-100:]
+        state.shown_product_ids = next((list(t.product_ids) for t in reversed(turns) if t.product_ids), [])
+        state.ticket_id = stored.ticket_id or None
+        state.last_intent = next((t.intent for t in reversed(turns) if t.intent), None)
+        state.messages_sent = sum(t.role == "user" for t in turns)
+        return state
 
     def _lock(self, session_id: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(session_id, threading.Lock())
 
-    def belongs_to(self, session_id: str, customer_id: str | None) -> bool:
-        """Whether this identity may continue the session (true for a session not started yet)."""
-        with self._guard:
-            live = self._sessions.get(session_id)
-        if live is not None:
-            return live.customer_id == (customer_id or None)
-        stored = self.store.get(session_id)
-        return stored is None or (stored.customer_id or None) == (customer_id or None)
-
     # -- the shopper's side -------------------------------------------------------------------
-    def stream(self, session_id: str, customer_id: str | None, message: str,
-               client: str | None = None) -> Iterator[PartialText | Reply]:
+    def stream(self, session_id: str, message: str, client: str | None = None) -> Iterator[PartialText | Reply]:
         """One shopper turn, streamed; the turn is stored when its reply is complete. ``client``
         (the caller's address) is rate-limited with the session; a refused message stores nothing."""
-        state = self.session(session_id, customer_id)
+        state = self.session(session_id)
         with self._lock(session_id):
             if state.messages_sent >= self.max_turns:
                 raise InvalidMessage(f"This conversation has reached its limit of {self.max_turns} messages. "
@@ -136,12 +155,12 @@ class Conversations:
                 self.rate_limits.check(session_id, client)
             yield from self._recorded(state, self.assistant.stream(state, message))
 
-    def respond(self, session_id: str, customer_id: str | None, message: str, client: str | None = None) -> Reply:
-        return _last_reply(self.stream(session_id, customer_id, message, client))
+    def respond(self, session_id: str, message: str, client: str | None = None) -> Reply:
+        return _last_reply(self.stream(session_id, message, client))
 
-    def remove_constraint(self, session_id: str, customer_id: str | None, chip: str) -> Reply:
+    def remove_constraint(self, session_id: str, chip: str) -> Reply:
         """The shopper removed a filter chip: the search runs again without it (stored as a turn)."""
-        state = self.session(session_id, customer_id)
+        state = self.session(session_id)
         with self._lock(session_id):
             try:
                 return _last_reply(self._recorded(state, self.assistant.remove_constraint(state, chip)))
@@ -162,7 +181,8 @@ class Conversations:
             yield event
 
     def agent_messages(self, session_id: str, after: int = 0) -> list[Message]:
-        """Messages an agent sent into this conversation after message id ``after``."""
+        """Messages an agent sent into this (issued) conversation after message id ``after``."""
+        self.session(session_id)
         return self.store.messages(session_id, after, roles=[Role.AGENT])
 
     # -- the agent's side ---------------------------------------------------------------------
@@ -177,7 +197,10 @@ class Conversations:
         users = [m for m in self.store.messages(session_id, roles=[Role.USER]) if not m.text.startswith(FILTER_REMOVED)]
         if not users:
             raise LookupError(f"conversation {session_id} has no shopper message to answer")
-        state = self.session(session_id, stored.customer_id or None)
+        # a conversation stored before sessions were issued is adopted with its stored identity
+        self.registry.adopt(session_id, stored.customer_id or None, "guest" if not stored.customer_id else "cli",
+                            self.now())
+        state = self.session(session_id)
         with self._lock(session_id):
             reply = self.assistant.suggest(state, users[-1].text)
             products = self.assistant.products.next_best(state.customer_id, state.constraints, state.search_query)

@@ -21,6 +21,10 @@ class InvalidMessage(AisleError, ValueError):
     """A shopper's message is empty or too long."""
 
 
+class UnknownSession(AisleError, LookupError):
+    """A session id the server never issued (or a customer id sent where a session id belongs)."""
+
+
 class ModelLoadError(AisleError):
     """A configured model cannot be loaded."""
 
@@ -88,5 +92,6 @@ __all__ = [
     "StoreNotBuilt",
     "StoreWriteError",
     "StoreWriteFailed",
+    "UnknownSession",
     "WriteDeferred",
 ]

@@ -28,12 +28,20 @@ class MessageRateLimits:
         keys: list[tuple[RateLimitItem, str, str]] = [(item, "session", session_id) for item in self.per_session]
         if client:
             keys += [(item, "client", client) for item in self.per_client]
+        self._count(keys)
+
+    def check_client(self, client: str) -> None:
+        """Count one request that is not a message (a new session) against the client's limit."""
+        self._count([(item, "client", client) for item in self.per_client])
+
+    def _count(self, keys: list[tuple[RateLimitItem, str, str]]) -> None:
         for item, kind, key in keys:  # test all first: a refused message uses up no allowance
             if not self.limiter.test(item, kind, key):
                 reset = self.limiter.get_window_stats(item, kind, key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
                 who = "this conversation" if kind == "session" else "your network address"
-                raise RateLimited(f"Too many messages from {who} ({item.amount} per {_per(item)}). "
+                what = "messages" if kind == "session" else "requests"
+                raise RateLimited(f"Too many {what} from {who} ({item.amount} per {_per(item)}). "
                                   f"Please wait {wait} s and try again.", retry_after=wait)
         for item, kind, key in keys:
             self.limiter.hit(item, kind, key)

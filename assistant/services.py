@@ -83,12 +83,16 @@ class Services:
         if self.db.count("products") == 0:
             paths = {"catalog": demo_store.CATALOG, "faq": demo_store.FAQ, "customers": demo_store.CUSTOMERS,
                      "orders": demo_store.ORDERS, "interactions": demo_store.INTERACTIONS}
-        return ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, progress=progress)
+        report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, progress=progress)
+        if paths:
+            self.db.set_meta("origin", "demo")  # the demo's customer picker is on by default
+        return report
 
     def ingest(self, wait: float = 0.0, **paths: Path | None) -> IngestReport:
         """Import store files under the writer lock (``IngestRunning`` if another ingest holds it past
         ``wait`` seconds); the indexes follow the database incrementally (content hashes)."""
         report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, wait=wait)
+        self.db.set_meta("origin", "imported")  # a store's own data: no demo picker unless settings say so
         self.reload()
         return report
 
@@ -288,6 +292,33 @@ class Services:
         return ConversationStore(self.db)
 
     @cached_property
+    def session_registry(self):
+        """The identity of every session id the server issued, and the embed tokens already used."""
+        from knowledge.sessions import SessionRegistry
+
+        return SessionRegistry(self.db)
+
+    @cached_property
+    def embed_tokens(self):
+        """Verifies the store's sign-in tokens (secret from ``[ui] embed_secret_env``; unset = guests only)."""
+        from datetime import UTC, datetime
+
+        from assistant.identity import EmbedTokens
+
+        ui = self.settings.ui
+        registry = self.session_registry
+        return EmbedTokens(os.environ.get(ui.embed_secret_env, ""),
+                           lambda jti, expires: registry.claim_token(jti, expires, datetime.now(UTC).replace(tzinfo=None)),
+                           lambda cid: self.db.customer(cid) is not None, ui.embed_token_max_ttl_s)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Whether visitors may act as any customer (the demo's picker): ``[ui] customer_picker`` when
+        set, else only for the bundled demo store as ``aisle demo`` built it."""
+        picker = self.settings.ui.customer_picker
+        return picker if picker is not None else self.db.meta("origin") == "demo"
+
+    @cached_property
     def conversations(self):
         """Live chats by session id, shared by the shopper widget, the API and the agent copilot."""
         from assistant.conversations import Conversations
@@ -295,7 +326,7 @@ class Services:
 
         safety = self.settings.safety
         limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage)
-        return Conversations(lambda: self.assistant, self.conversation_store, self.settings.now,
+        return Conversations(lambda: self.assistant, self.conversation_store, self.session_registry, self.settings.now,
                              self.settings.max_message_chars, rate_limits=limits, max_turns=safety.max_turns,
                              link_hosts=safety.allowed_link_hosts)
 

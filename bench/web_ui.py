@@ -120,16 +120,18 @@ def main() -> None:
             shop = Client(f"{server.url}/", verbose=False)
             staff = Client(f"{server.url}/staff/", verbose=False)
             direct, web, first, full, suggest = [], [], [], [], []
-            for r in range(options.rounds):
+            for _round in range(options.rounds):
+                direct_session = services.conversations.start()
+                web_session = shop.predict("", api_name="/start_session")["session_id"]
                 for i, message in enumerate(MESSAGES):
                     start = time.perf_counter()
-                    services.conversations.respond(f"direct-{r}", None, message)
+                    services.conversations.respond(direct_session, message)
                     direct.append(time.perf_counter() - start)
                     start = time.perf_counter()
-                    shop.predict(message, "guest", f"web-{r}", api_name="/reply")
+                    shop.predict(message, web_session, api_name="/reply")
                     web.append(time.perf_counter() - start)
                     start = time.perf_counter()
-                    job = shop.submit(message, "guest", api_name="/chat")
+                    job = shop.submit(message, api_name="/chat")
                     while not job.outputs() and not job.done():
                         time.sleep(0.005)
                     first.append(time.perf_counter() - start)
@@ -137,7 +139,7 @@ def main() -> None:
                     full.append(time.perf_counter() - start)
                     if i % 2 == 0:
                         start = time.perf_counter()
-                        staff.predict(f"web-{r}", api_name="/suggest")
+                        staff.predict(web_session, api_name="/suggest")
                         suggest.append(time.perf_counter() - start)
             page = (_page_load(server.url, options.rounds, staff) if CHROMIUM.exists()
                     else {"skipped": "no /usr/bin/chromium"})

@@ -108,6 +108,14 @@ journal_applied = Table(
     Column("ts", DateTime, nullable=False),
 )
 
+# Facts about the store itself, e.g. ``origin``: "demo" when ``aisle demo`` loaded the bundled store,
+# "imported" once anything came in through ``aisle ingest`` or the admin's upload.
+store_meta = Table(
+    "store_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
@@ -240,6 +248,15 @@ class StoreDatabase:
                 .order_by(orders.c.placed_at.desc())
             ).scalars().all()
         return [Order.model_validate_json(p) for p in rows]
+
+    def meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(store_meta).where(store_meta.c.key == key))
+            conn.execute(insert(store_meta).values(key=key, value=value))
 
     def count(self, table_name: str) -> int:
         table = metadata.tables[table_name]

@@ -55,3 +55,21 @@ def catalog(services):
 def embedder(services):
     return services.embedder
 
+
+
+@pytest.fixture(scope="session")
+def second_store(services, tmp_path_factory: pytest.TempPathFactory):
+    """"Harbor & Pine" (``tests/second_store.py``), imported through ``Services.ingest`` as ``aisle
+    ingest`` does, on the same loaded models as the demo store."""
+    from assistant.services import Services
+    from tests.second_store import STORE_NAME, write_second_store
+
+    tmp = tmp_path_factory.mktemp("second-store")
+    paths = write_second_store(tmp / "files")
+    store = Services(Settings(data_dir=tmp / "store", models_dir=MODELS_DIR, clock=NOW, store_name=STORE_NAME,
+                              safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))
+    store.__dict__["embedder"] = services.embedder  # the bundled models, loaded once
+    store.__dict__["llm"] = services.llm
+    report = store.ingest(**paths)
+    assert not report.errors, report.lines()
+    return store

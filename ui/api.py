@@ -22,10 +22,16 @@ def _component(kind: Kind) -> gr.components.Component:
     return gr.Textbox()
 
 
-def register(endpoints: Sequence[Endpoint]) -> None:
-    """Hidden inputs and a JSON output for each endpoint, inside the current Blocks."""
+def register(endpoints: Sequence[Endpoint], state: gr.State | None = None) -> None:
+    """Hidden inputs and a JSON output for each endpoint, inside the current Blocks. With ``state``,
+    each function also gets that server-side state last and returns ``(result, new_state)``: the
+    caller can neither read nor set it."""
     with gr.Column(visible=False):
         out = gr.JSON()
         for fn, kinds, name in endpoints:
-            inputs = [_component(k) for k in kinds]
-            gr.Button().click(fn, inputs or None, out, api_name=name)
+            inputs: list[Any] = [_component(k) for k in kinds]
+            outputs: list[Any] = [out]
+            if state is not None:
+                inputs.append(state)
+                outputs.append(state)
+            gr.Button().click(fn, inputs or None, outputs, api_name=name)

@@ -7,6 +7,7 @@ from a CDN or a font service.
 
 from __future__ import annotations
 
+import hmac
 import os
 import socket
 import threading
@@ -17,8 +18,9 @@ from typing import Any
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from assistant.identity import EmbedTokens
 from assistant.services import Services
 from ui.cards import CSS
 from ui.shopper import build_shopper
@@ -31,20 +33,31 @@ THEME = gr.themes.Soft(font=["system-ui", "-apple-system", "Segoe UI", "Roboto",
                        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
 
 
+STAFF_CLOSED = """<!doctype html><meta charset="utf-8"><title>Staff app closed</title>
+<p>The staff app (agent copilot and store admin) needs a password outside demo mode: set the
+environment variable <code>{env}</code> and restart Aisle.</p>"""
+
+
 def staff_auth(password: str) -> Any:
-    """Any agent name with the shared staff password; the name signs the agent's messages."""
+    """Any agent name with the shared staff password (compared in constant time); the name signs
+    the agent's messages."""
     if not password:
         return None
-    return lambda username, given: bool(username.strip()) and given == password
+    return lambda username, given: bool(username.strip()) and hmac.compare_digest(given.encode(), password.encode())
 
 
 def create_server(services: Services, customer_picker: bool | None = None, embed_secret: str | None = None,
                   staff_password: str | None = None, concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
-    """``concurrency``: replies computed at once per app; ``queue_size``: requests waiting beyond
-    that before new ones get "queue is full, try again" at once (default ``[ui] queue_size``)."""
+    """``customer_picker``: demo mode (default: ``Services.demo_mode``); ``embed_secret``: the sign-in
+    tokens' key (default: from ``[ui] embed_secret_env``); ``staff_password`` (default: from ``[ui]
+    staff_password_env``): without one the staff app is open in demo mode only, else closed.
+    ``concurrency``: replies computed at once per app; ``queue_size``: requests waiting beyond that
+    before new ones get "queue is full, try again" at once (default ``[ui] queue_size``)."""
     ui = services.settings.ui
-    picker = ui.customer_picker if customer_picker is None else customer_picker
-    secret = os.environ.get(ui.embed_secret_env, "") if embed_secret is None else embed_secret
+    demo_mode = services.demo_mode if customer_picker is None else customer_picker
+    tokens = services.embed_tokens
+    if embed_secret is not None:
+        tokens = EmbedTokens(embed_secret, tokens.claim, tokens.customer_exists, tokens.max_ttl_s)
     password = os.environ.get(ui.staff_password_env, "") if staff_password is None else staff_password
     app = FastAPI(title=f"{services.settings.store_name} · Aisle")
 
@@ -62,11 +75,20 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
         return {"status": "ok"}
 
     waiting = ui.queue_size if queue_size is None else queue_size
-    staff = build_staff(services).queue(default_concurrency_limit=concurrency, max_size=waiting)
-    shopper = build_shopper(services, customer_picker=picker, embed_secret=secret).queue(
-        default_concurrency_limit=concurrency, max_size=waiting)
+    shopper = build_shopper(services, demo_mode, tokens).queue(default_concurrency_limit=concurrency, max_size=waiting)
     common: dict[str, Any] = {"theme": THEME, "css": CSS, "show_error": True, "footer_links": ["api"]}
-    app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(password), **common)
+    if password or demo_mode:
+        staff = build_staff(services).queue(default_concurrency_limit=concurrency, max_size=waiting)
+        app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(password), **common)
+    else:
+        @app.api_route(STAFF_PATH + "/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+        def staff_closed(rest: str) -> HTMLResponse:
+            return HTMLResponse(STAFF_CLOSED.format(env=ui.staff_password_env), status_code=503)
+
+    @app.get(STAFF_PATH, include_in_schema=False)
+    def staff_slash() -> RedirectResponse:
+        return RedirectResponse(STAFF_PATH + "/")
+
     return gr.mount_gradio_app(app, shopper, path="/", **common)
 
 

@@ -1,33 +1,40 @@
 """The shopper's chat widget (Gradio): a thin adapter over ``Services.conversations``.
 
-Every conversation lives on the server by session id, so the widget, scripts (``/reply``) and the
-agent copilot see the same one. Named API endpoints, for ``gradio_client``:
+Who the shopper is is the server's decision, never the caller's: the page's load event issues a
+session for a guest, for the customer a valid sign-in token names (``?token=`` from the embed
+snippet, see ``assistant/identity.py``), or, in demo mode only, for the customer picked in the "You
+are" menu. The session id lives in server-side state; no endpoint takes a customer id. Named API
+endpoints, for ``gradio_client`` (each call's own gradio session holds a session id too, so an empty
+``session_id`` means "this client's session", started as a guest when it has none):
 
-* ``/chat`` — ``(message, customer_id)`` → streamed ``(history, cards_html, chips_html, sources_md, cleared)``;
-  the conversation is kept per client session.
-* ``/reply`` — ``(message, customer_id, session_id)`` → the ``Reply`` as JSON.
-* ``/remove_filter`` — ``(session_id, customer_id, chip)`` → the ``Reply`` after searching again without it.
+* ``/start_session`` — ``(token)`` → ``{"session_id", "signed_in", "customer_id", "demo_mode", "note"}``;
+  a new session for the token's customer (or a guest), kept as this client's session.
+* ``/chat`` — ``(message)`` → streamed ``(history, cards_html, chips_html, sources_md, cleared)`` in this
+  client's session.
+* ``/reply`` — ``(message, session_id)`` → the ``Reply`` as JSON, with its ``session_id``.
+* ``/remove_filter`` — ``(session_id, chip)`` → the ``Reply`` after searching again without it.
 * ``/compare`` — ``(product_ids)`` (comma-separated) → ``{"rows": [[field, a, b, ...], ...]}``.
-* ``/click`` — ``(session_id, customer_id, product_id)`` → the stored ``click`` event.
-* ``/feedback`` — ``(session_id, customer_id, message_index, reply_text, rating)`` → the stored rating.
+* ``/click`` — ``(session_id, product_id)`` → the stored ``click`` event.
+* ``/feedback`` — ``(session_id, message_index, reply_text, rating)`` → the stored rating.
 * ``/agent_messages`` — ``(session_id, after_id)`` → messages a support agent sent into the conversation.
-* ``/customers`` — the demo customers one can act as.
+* demo mode only: ``/customers`` (the customers one can act as) and ``/demo_sign_in`` ``(customer_id)``.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
 from typing import Any
 
 import gradio as gr
 
 from assistant.errors import AisleError
+from assistant.identity import GUEST, EmbedTokens
 from assistant.links import restrict_links
 from assistant.reply import PartialText, ProductRef, Reply
 from assistant.services import Services
+from assistant.shopper_sessions import GUEST_CHOICE, ShopperSessions
 from knowledge.conversations import Message
-from ui.api import register
+from ui.api import Endpoint, register
 from ui.cards import (
     CARD_CLICK_JS,
     CHIP_REMOVE_JS,
@@ -39,9 +46,7 @@ from ui.cards import (
     refs_html,
     sources_markdown,
 )
-from ui.identity import signed_customer
 
-GUEST = "guest"
 EXAMPLES = [
     "running shoes under $80 for flat feet",
     "what about in blue?",
@@ -52,10 +57,8 @@ EXAMPLES = [
     "talk to a human",
 ]
 MAX_COMPARED = 3
-
-
-def new_session_id() -> str:
-    return uuid.uuid4().hex[:16]
+DEMO_BANNER = ("**Demo mode:** anyone can act as any customer with the *You are* menu. A real store turns "
+               "this off (`[ui] customer_picker = false`) and signs shoppers in with the embed's token.")
 
 
 def like_rating(liked: bool | str) -> str | None:
@@ -81,40 +84,40 @@ def agent_bubble(message: Message) -> dict[str, str]:
     return {"role": "assistant", "content": f"**Support team ({message.author or 'agent'}):** {message.text}"}
 
 
-def customer_of(choice: str | None) -> str | None:
-    return None if not choice or choice == GUEST else choice
-
-
 def client_of(request: gr.Request | None) -> str | None:
     """The caller's address, for per-client rate limits."""
     client = getattr(request, "client", None)
     return getattr(client, "host", None) or None
 
 
+def query_params(request: gr.Request | None) -> dict[str, str]:
+    return dict(request.query_params) if request is not None else {}
+
+
 def _customer_choices(services: Services) -> list[tuple[str, str]]:
-    choices = [("Guest (no history, not signed in)", GUEST)]
+    choices = [("Guest (no history, not signed in)", GUEST_CHOICE)]
     for customer in services.db.customers()[:40]:
         choices.append((f"{customer.name} ({customer.id})", customer.id))
     return choices
 
 
-def build_shopper(services: Services, customer_picker: bool = True, embed_secret: str = "") -> gr.Blocks:
-    """``customer_picker``: let the visitor act as any demo customer (a demo store's switch; a real
-    store signs its shopper in through the embed snippet's ``customer`` + ``sig`` parameters)."""
+def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> gr.Blocks:
+    """``demo_mode``: visitors may act as any customer (the bundled demo); otherwise a shopper is a
+    guest or signed in by a token the store minted (``tokens``)."""
     conversations = services.conversations
     store = services.settings.store_name
+    sessions = ShopperSessions(conversations, lambda cid: services.db.customer(cid) is not None, demo_mode, tokens)
 
     def _fail(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
 
-    def chat(message: str, customer: str, session_id: str | None, history: list[dict[str, Any]],
-             request: gr.Request):
-        if not session_id or not conversations.belongs_to(session_id, customer_of(customer)):
-            session_id, history = new_session_id(), []  # another identity starts its own conversation
+    def chat(message: str, session_id: str | None, history: list[dict[str, Any]], request: gr.Request):
+        if not session_id:
+            session_id, history = sessions.start(GUEST, client_of(request)), []
         history = [*history, {"role": "user", "content": restrict_links(str(message), conversations.link_hosts)}]
         reply: Reply | None = None
         try:
-            for event in conversations.stream(session_id, customer_of(customer), message, client_of(request)):
+            for event in conversations.stream(session_id, message, client_of(request)):
                 if isinstance(event, PartialText):
                     yield (history + [{"role": "assistant", "content": event.text}], gr.skip(), gr.skip(), gr.skip(),
                            session_id, gr.skip(), gr.skip())
@@ -127,23 +130,31 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
         yield (history, cards_html(reply), chips_html(reply.constraints), sources_markdown(reply), session_id,
                reply.products, "")
 
-    def start(customer: str, request: gr.Request):
-        """A new conversation; an embedding page may sign its shopper in (``customer`` + ``sig``)."""
-        params = dict(request.query_params) if request is not None else {}
-        signed = signed_customer(params.get("customer", ""), params.get("sig", ""), embed_secret)
-        if signed and services.db.customer(signed) is not None:
-            customer = signed
+    def start(request: gr.Request):
+        """A new conversation when the page loads: a guest, or the customer a valid ``token`` signs in."""
+        params = query_params(request)
+        identity = sessions.from_token(params.get("token"))
+        try:
+            session_id = sessions.start(identity, client_of(request))
+        except AisleError as exc:
+            raise _fail(exc) from exc
         embedded = params.get("embed") == "1"
-        return (new_session_id(), gr.update(value=customer, visible=customer_picker and not embedded),
-                gr.update(visible=not embedded))
+        shown_header = gr.update(visible=not embedded)
+        if not demo_mode:
+            return session_id, shown_header
+        return session_id, shown_header, gr.update(value=identity.customer_id or GUEST_CHOICE, visible=not embedded)
 
-    def switch_customer(customer: str):
-        return [], cards_html(None), chips_html([]), "", card_details(None), new_session_id(), [], [], 0
+    def switch_customer(customer: str, request: gr.Request):
+        """Demo mode: the "You are" menu starts a new conversation as the picked customer."""
+        try:
+            session_id = sessions.start(sessions.demo_identity(customer), client_of(request))
+        except AisleError as exc:
+            raise _fail(exc) from exc
+        return [], cards_html(None), chips_html([]), "", card_details(None), session_id, [], [], 0
 
-    def open_card(session_id: str | None, customer: str, shown: list[ProductRef], compared: list[str],
-                  evt: gr.EventData):
+    def open_card(session_id: str | None, shown: list[ProductRef], compared: list[str], evt: gr.EventData,
+                  request: gr.Request):
         """A card was clicked: log the click and show the product; or its Compare button toggled."""
-        session_id = session_id or new_session_id()
         data = evt._data if isinstance(evt._data, dict) else {}
         if data.get("compare"):
             pid = str(data["compare"])
@@ -152,30 +163,30 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
             return compare_html(products), refs_html(shown, compared), session_id, compared
         product_id = str(data.get("product_id") or "")
         try:
-            services.feedback.click(conversations.session(session_id, customer_of(customer)), product_id)
+            session_id = sessions.ensure(None, session_id, client_of(request))
+            services.feedback.click(conversations.session(session_id), product_id)
         except AisleError as exc:
             raise _fail(exc) from exc
         return card_details(services.catalog.get(product_id)), gr.skip(), session_id, compared
 
-    def remove_chip(session_id: str | None, customer: str, history: list[dict[str, Any]], evt: gr.EventData):
+    def remove_chip(session_id: str | None, history: list[dict[str, Any]], evt: gr.EventData, request: gr.Request):
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
-            reply = conversations.remove_constraint(session_id or new_session_id(), customer_of(customer),
+            reply = conversations.remove_constraint(sessions.ensure(None, session_id, client_of(request)),
                                                     str(data.get("chip") or ""))
         except AisleError as exc:
             raise _fail(exc) from exc
         history = [*history, {"role": "assistant", "content": reply.text}]
         return history, cards_html(reply), chips_html(reply.constraints), sources_markdown(reply), reply.products, []
 
-    def rate_reply(session_id: str | None, customer: str, evt: gr.LikeData) -> None:
+    def rate_reply(session_id: str | None, evt: gr.LikeData) -> None:
         """A thumb on a reply; taking a thumb back keeps the earlier rating on record."""
         rating = like_rating(evt.liked)
         if rating is None or not session_id:
             return
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
         try:
-            state = conversations.session(session_id, customer_of(customer))
-            services.feedback.rate(state, rating, index, message_text(evt.value))
+            services.feedback.rate(conversations.session(session_id), rating, index, message_text(evt.value))
         except AisleError as exc:
             raise _fail(exc) from exc
 
@@ -188,19 +199,39 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
             return gr.skip(), gr.skip()
         return [*history, *map(agent_bubble, new)], new[-1].id
 
-    # -- API-only endpoints -----------------------------------------------------------------
-    def reply_api(message: str, customer: str, session_id: str, request: gr.Request) -> dict[str, Any]:
-        """One turn for scripts: the Reply as JSON; memory kept per session_id."""
+    # -- API-only endpoints: each takes this client's session (server-side state) last ---------
+    def start_session_api(token: str, held: str | None, request: gr.Request):
+        identity = sessions.from_token(token)
         try:
-            return conversations.respond(session_id, customer_of(customer), message, client_of(request)).to_dict()
+            session_id = sessions.start(identity, client_of(request))
         except AisleError as exc:
             raise _fail(exc) from exc
+        return sessions.summary(session_id, identity), session_id
 
-    def remove_filter_api(session_id: str, customer: str, chip: str) -> dict[str, Any]:
+    def demo_sign_in_api(customer: str, held: str | None, request: gr.Request):
         try:
-            return conversations.remove_constraint(session_id, customer_of(customer), chip).to_dict()
+            identity = sessions.demo_identity(customer)
+            session_id = sessions.start(identity, client_of(request))
         except AisleError as exc:
             raise _fail(exc) from exc
+        return sessions.summary(session_id, identity), session_id
+
+    def reply_api(message: str, session_id: str, held: str | None, request: gr.Request):
+        """One turn for scripts: the Reply as JSON; memory kept per session id."""
+        try:
+            session_id = sessions.ensure(session_id, held, client_of(request))
+            reply = conversations.respond(session_id, message, client_of(request))
+        except AisleError as exc:
+            raise _fail(exc) from exc
+        return {**reply.to_dict(), "session_id": session_id}, held or session_id
+
+    def remove_filter_api(session_id: str, chip: str, held: str | None, request: gr.Request):
+        try:
+            session_id = sessions.ensure(session_id, held, client_of(request))
+            reply = conversations.remove_constraint(session_id, chip)
+        except AisleError as exc:
+            raise _fail(exc) from exc
+        return {**reply.to_dict(), "session_id": session_id}, held or session_id
 
     def compare_api(product_ids: str) -> dict[str, Any]:
         ids = [p.strip() for p in str(product_ids).split(",") if p.strip()]
@@ -213,25 +244,31 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
     def customers_api() -> list[dict[str, str]]:
         return [{"id": c.id, "name": c.name} for c in services.db.customers()]
 
-    def click_api(session_id: str, customer: str, product_id: str) -> dict[str, Any]:
+    def click_api(session_id: str, product_id: str, held: str | None, request: gr.Request):
         try:
-            click = services.feedback.click(conversations.session(session_id, customer_of(customer)), product_id)
+            session_id = sessions.ensure(session_id, held, client_of(request))
+            click = services.feedback.click(conversations.session(session_id), product_id)
         except AisleError as exc:
             raise _fail(exc) from exc
-        return {"logged": True, "event": "click", **asdict(click)}
+        return {"logged": True, "event": "click", **asdict(click)}, held or session_id
 
-    def feedback_api(session_id: str, customer: str, message_index: float | None, reply_text: str,
-                     rating: str) -> dict[str, Any]:
+    def feedback_api(session_id: str, message_index: float | None, reply_text: str, rating: str,
+                     held: str | None, request: gr.Request):
         index = None if message_index is None else int(message_index)
         try:
-            state = conversations.session(session_id, customer_of(customer))
-            record = services.feedback.rate(state, rating, index, reply_text or "")
+            session_id = sessions.ensure(session_id, held, client_of(request))
+            record = services.feedback.rate(conversations.session(session_id), rating, index, reply_text or "")
         except AisleError as exc:
             raise _fail(exc) from exc
-        return {"logged": True, **record.model_dump(mode="json")}
+        return {"logged": True, **record.model_dump(mode="json")}, held or session_id
 
-    def agent_messages_api(session_id: str, after: float | None) -> list[dict[str, Any]]:
-        return [m.to_dict() for m in conversations.agent_messages(session_id, int(after or 0))]
+    def agent_messages_api(session_id: str, after: float | None, held: str | None, request: gr.Request):
+        try:
+            session_id = sessions.ensure(session_id, held, client_of(request))
+            messages = conversations.agent_messages(session_id, int(after or 0))
+        except AisleError as exc:
+            raise _fail(exc) from exc
+        return [m.to_dict() for m in messages], held or session_id
 
     with gr.Blocks(title=f"{store} assistant") as app:
         session = gr.State(None)
@@ -239,6 +276,8 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
         compared = gr.State([])
         seen = gr.State(0)
         header = gr.Markdown(f"## {store} · shopping assistant")
+        if demo_mode:
+            gr.Markdown(DEMO_BANNER, elem_id="aisle-demo-mode")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 chatbot = gr.Chatbot(label="Chat", height=460, elem_id="aisle-chat",
@@ -251,8 +290,10 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
                     send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="aisle-send")
                 gr.Examples(EXAMPLES, inputs=box, label="Try")
             with gr.Column(scale=2, min_width=280):
-                customer = gr.Dropdown(_customer_choices(services), value=GUEST, label="You are (demo customers)",
-                                       visible=customer_picker, elem_id="aisle-customer")
+                # the picker exists only in demo mode: otherwise there is no component to send a customer id in
+                if demo_mode:
+                    customer = gr.Dropdown(_customer_choices(services), value=GUEST_CHOICE,
+                                           label="You are (demo customers)", elem_id="aisle-customer")
                 gr.Markdown("**Your filters** (× removes one)")
                 chips = gr.HTML(chips_html([]), js_on_load=CHIP_REMOVE_JS, elem_id="aisle-chips")
                 gr.Markdown("**Suggested products**")
@@ -263,25 +304,31 @@ def build_shopper(services: Services, customer_picker: bool = True, embed_secret
 
         private: dict[str, Any] = {"api_visibility": "private"}
         outputs = [chatbot, cards, chips, sources, session, shown, box]
-        box.submit(chat, [box, customer, session, chatbot], outputs, api_name="chat")
-        send.click(chat, [box, customer, session, chatbot], outputs, **private)
-        app.load(start, customer, [session, customer, header], **private)
-        customer.input(switch_customer, customer, [chatbot, cards, chips, sources, details, session, shown, compared,
-                                                   seen], **private)
-        cards.click(open_card, [session, customer, shown, compared], [details, cards, session, compared], **private)
-        chips.click(remove_chip, [session, customer, chatbot], [chatbot, cards, chips, sources, shown, compared],
-                    **private)
-        chatbot.like(rate_reply, [session, customer], None, **private)
+        box.submit(chat, [box, session, chatbot], outputs, api_name="chat")
+        send.click(chat, [box, session, chatbot], outputs, **private)
+        app.load(start, None, [session, header, customer] if demo_mode else [session, header], **private)
+        if demo_mode:
+            customer.input(switch_customer, customer, [chatbot, cards, chips, sources, details, session, shown,
+                                                       compared, seen], **private)
+        cards.click(open_card, [session, shown, compared], [details, cards, session, compared], **private)
+        chips.click(remove_chip, [session, chatbot], [chatbot, cards, chips, sources, shown, compared], **private)
+        chatbot.like(rate_reply, [session], None, **private)
         # polls skip the queue: many open widgets must never fill it and crowd out replies
         timer.tick(poll, [session, seen, chatbot], [chatbot, seen], show_progress="hidden", queue=False, **private)
 
-        register([
-            (reply_api, ["str", "str", "str"], "reply"),
-            (remove_filter_api, ["str", "str", "str"], "remove_filter"),
-            (compare_api, ["str"], "compare"),
-            (customers_api, [], "customers"),
-            (click_api, ["str", "str", "str"], "click"),
-            (feedback_api, ["str", "str", "int", "str", "str"], "feedback"),
+        endpoints: list[Endpoint] = [
+            (start_session_api, ["str"], "start_session"),
+            (reply_api, ["str", "str"], "reply"),
+            (remove_filter_api, ["str", "str"], "remove_filter"),
+            (click_api, ["str", "str"], "click"),
+            (feedback_api, ["str", "int", "str", "str"], "feedback"),
             (agent_messages_api, ["str", "int"], "agent_messages"),
-        ])
+        ]
+        if demo_mode:
+            endpoints.append((demo_sign_in_api, ["str"], "demo_sign_in"))
+        register(endpoints, session)
+        catalog_endpoints: list[Endpoint] = [(compare_api, ["str"], "compare")]
+        if demo_mode:
+            catalog_endpoints.append((customers_api, [], "customers"))
+        register(catalog_endpoints)
     return app

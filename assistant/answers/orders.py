@@ -131,8 +131,8 @@ class OrderAnswers:
                 orders = self.db.orders_for(state.customer_id)
                 return (orders[0], None) if orders else (None, "I couldn't find any orders on your account.")
             state.order_request = message
-            return None, ("To look up an order I need your order number (like MM-100123) and the e-mail "
-                          "address used for it, or sign in as a customer.")
+            return None, ("To look up an order I need your order number (it is in your order confirmation) "
+                          "and the e-mail address used for it, or sign in as a customer.")
         order = self.db.order(order_id)
         if order is not None and (state.customer_id == order.customer_id or order_id in state.verified_order_ids):
             state.pending_order_id = None

@@ -127,6 +127,37 @@ def test_the_widget_works_on_a_phone_and_embedded_in_a_store_page(open_page, ser
     assert loopback_only(store, server) == [] and loopback_only(page, server) == []
 
 
+def test_a_store_page_signs_its_shopper_in_with_a_one_time_token(browser, services, open_page) -> None:
+    """A real store's server (no demo picker): a valid token signs its customer in once; the same
+    URL again is a guest. The demo's own page says it is in demo mode."""
+    from playwright.sync_api import expect
+
+    from assistant.identity import mint_embed_token
+    from ui.server import BackgroundServer, create_server
+
+    expect(open_page("/").locator("#aisle-demo-mode")).to_contain_text("Demo mode")
+    secret = "browser-test-secret-" + "b" * 20
+    customer = "C002"
+    own = {o.id for o in services.db.orders_for(customer)}
+    with BackgroundServer(create_server(services, customer_picker=False, embed_secret=secret,
+                                        staff_password="pw")) as store:
+        url = f"{store.url}/?embed=1&token={mint_embed_token(customer, secret)}"
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            page.goto(url)
+            expect(page.locator("#aisle-demo-mode")).to_have_count(0)
+            expect(page.locator("#aisle-customer")).to_have_count(0)
+            signed_in = ask(page, "where is my order?")
+            assert any(order_id in signed_in for order_id in own), signed_in
+            page.goto(url)  # the same token again: a replay, so a guest
+            replayed = ask(page, "where is my order?")
+            assert not any(order_id in replayed for order_id in own) and "e-mail" in replayed, replayed
+        finally:
+            context.close()
+
+
 def test_a_handoff_reaches_the_copilot_and_the_agents_edited_reply_reaches_the_shopper(open_page, services) -> None:
     from playwright.sync_api import expect
 

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 
 from assistant.answers.draft import money
 from assistant.errors import InvalidMessage
+from assistant.identity import GUEST, Identity
 from assistant.links import host_allowed
 from assistant.reply import PartialText, Reply
 from knowledge.database import orders
@@ -74,12 +75,14 @@ class Turn:
     rejected: str = ""  # InvalidMessage text, if the message was refused as input
 
 
-def _converse(conversations, session_id: str, customer: str | None, messages: list[str]) -> Iterator[Turn]:
+def _converse(conversations, customer: str | None, messages: list[str]) -> Iterator[Turn]:
+    """A new session for ``customer`` (as if signed in by a token) or a guest, and its turns."""
+    session_id = conversations.start(Identity(customer, "token") if customer else GUEST)
     for message in messages:
         shown: list[str] = []
         reply = None
         try:
-            for event in conversations.stream(session_id, customer, message):
+            for event in conversations.stream(session_id, message):
                 if isinstance(event, PartialText):
                     shown.append(event.text)
                 elif isinstance(event, Reply):
@@ -231,7 +234,7 @@ def attack_run(services) -> AttackRun:
     for case in ATTACKS:
         customer = case.get("customer")
         before = _write_state(services)
-        for number, turn in enumerate(_converse(services.conversations, f"pi-{case['id']}", customer,
+        for number, turn in enumerate(_converse(services.conversations, customer,
                                                 _turns(case)), start=1):
             where = f"{case['id']} [{case['category']}] turn {number} {turn.message[:70]!r}"
             if turn.reply is None:
@@ -274,7 +277,7 @@ def test_false_refusal_rate(services, attack_run: AttackRun) -> None:
     started = time.perf_counter()
     refused, answered = [], 0
     for case in ORDINARY:
-        turns = list(_converse(services.conversations, f"pi-ok-{case['id']}", case.get("customer"), _turns(case)))
+        turns = list(_converse(services.conversations, case.get("customer"), _turns(case)))
         last = turns[-1]
         answered += 1
         if last.reply is None or any(t.reply is None or _refused(t.reply) for t in turns):
@@ -374,7 +377,7 @@ def test_injections_in_store_data_are_not_obeyed(poisoned) -> None:
     hosts = list(poisoned.settings.safety.allowed_link_hosts)
     failures, quoted = [], []
     for name, messages, product_id in POISONED_QUESTIONS:
-        turns = list(_converse(poisoned.conversations, f"pi-store-{name}", None, messages))
+        turns = list(_converse(poisoned.conversations, None, messages))
         for turn in turns:
             where = f"{name} {turn.message!r}"
             reply = turn.reply

@@ -9,7 +9,8 @@ import pytest
 def server(services):
     from ui.server import BackgroundServer, create_server
 
-    with BackgroundServer(create_server(services, staff_password="")) as running:
+    # demo mode, as `aisle demo` serves it (an admin upload in these tests marks the store imported)
+    with BackgroundServer(create_server(services, staff_password="", customer_picker=True)) as running:
         yield running
 
 
@@ -27,3 +28,16 @@ def staff(server):
     from gradio_client import Client
 
     return Client(f"{server.url}/staff/", verbose=False)
+
+
+def sign_in(client, customer: str | None = None) -> str:
+    """A new session for this client: a guest, or (demo mode) the customer; its id."""
+    if customer is None:
+        return client.predict("", api_name="/start_session")["session_id"]
+    return client.predict(customer, api_name="/demo_sign_in")["session_id"]
+
+
+@pytest.fixture
+def session_for(client):
+    """``session_for(customer=None)`` → a new session id of the shopper app (demo mode)."""
+    return lambda customer=None: sign_in(client, customer)

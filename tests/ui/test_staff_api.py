@@ -11,34 +11,37 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 # -- the agent copilot ---------------------------------------------------------------------------
-def test_a_shopper_conversation_shows_up_in_the_queue(client, staff) -> None:
-    client.predict("running shoes under $80", "C001", "staff-api-1", api_name="/reply")
+def test_a_shopper_conversation_shows_up_in_the_queue(client, staff, session_for) -> None:
+    s1 = session_for("C001")
+    client.predict("running shoes under $80", s1, api_name="/reply")
 
     queue = staff.predict(False, api_name="/queue")
 
-    [row] = [c for c in queue if c["session_id"] == "staff-api-1"]
+    [row] = [c for c in queue if c["session_id"] == s1]
     assert (row["customer_id"], row["messages"], row["open_ticket"]) == ("C001", 2, None)
     assert row["last_user_text"] == "running shoes under $80"
 
 
-def test_handed_off_conversations_come_first_in_the_queue(client, staff) -> None:
-    reply = client.predict("I want to talk to a human", "guest", "staff-api-2", api_name="/reply")
+def test_handed_off_conversations_come_first_in_the_queue(client, staff, session_for) -> None:
+    s2 = session_for()
+    reply = client.predict("I want to talk to a human", s2, api_name="/reply")
     assert reply["handoff"]
 
     queue = staff.predict(False, api_name="/queue")
     waiting = [bool(c["open_ticket"]) for c in queue]
     assert waiting == sorted(waiting, reverse=True)  # every open ticket before the rest
-    [row] = [c for c in queue if c["session_id"] == "staff-api-2"]
+    [row] = [c for c in queue if c["session_id"] == s2]
     assert row["open_ticket"] == reply["ticket_id"] == row["ticket_id"]
     handed = staff.predict(True, api_name="/queue")
-    assert "staff-api-2" in [c["session_id"] for c in handed]
+    assert s2 in [c["session_id"] for c in handed]
     assert all(c["ticket_id"] for c in handed)
 
 
-def test_a_conversation_has_the_profile_orders_and_transcript(client, staff, services) -> None:
-    client.predict("running shoes under $80", "C001", "staff-api-3", api_name="/reply")
+def test_a_conversation_has_the_profile_orders_and_transcript(client, staff, services, session_for) -> None:
+    s3 = session_for("C001")
+    client.predict("running shoes under $80", s3, api_name="/reply")
 
-    view = staff.predict("staff-api-3", api_name="/conversation")
+    view = staff.predict(s3, api_name="/conversation")
 
     assert view["customer_id"] == "C001" and view["customer"]["name"] == "Maya Chen"
     assert "**Maya Chen** (`C001`)" in view["profile"]
@@ -57,36 +60,38 @@ def test_an_unknown_conversation_is_a_clear_error(staff) -> None:
         staff.predict("staff-api-nope", api_name="/conversation")
 
 
-def test_suggest_returns_text_sources_and_next_best_products(client, staff, services) -> None:
-    client.predict("running shoes under $80", "C001", "staff-api-4", api_name="/reply")
+def test_suggest_returns_text_sources_and_next_best_products(client, staff, services, session_for) -> None:
+    s4 = session_for("C001")
+    client.predict("running shoes under $80", s4, api_name="/reply")
 
-    suggestion = staff.predict("staff-api-4", api_name="/suggest")
+    suggestion = staff.predict(s4, api_name="/suggest")
 
-    assert suggestion["session_id"] == "staff-api-4" and suggestion["for_message"] == "running shoes under $80"
+    assert suggestion["session_id"] == s4 and suggestion["for_message"] == "running shoes under $80"
     assert suggestion["text"].strip() and suggestion["intent"] == "product_search"
     assert suggestion["sources"]["product_ids"]
     assert all(pid in services.catalog for pid in suggestion["sources"]["product_ids"])
     assert "**Products:**" in suggestion["sources_markdown"]
     assert suggestion["next_best"] and all(pid in services.catalog for pid in suggestion["next_best"])
     assert [p["id"] for p in suggestion["next_best_products"]] == suggestion["next_best"]
-    assert len(staff.predict("staff-api-4", api_name="/conversation")["transcript"]) == 2  # nothing stored
+    assert len(staff.predict(s4, api_name="/conversation")["transcript"]) == 2  # nothing stored
 
 
-def test_an_agent_message_reaches_the_shopper(client, staff) -> None:
+def test_an_agent_message_reaches_the_shopper(client, staff, session_for) -> None:
     from gradio_client.exceptions import AppError
 
-    client.predict("do you ship to Canada?", "C001", "staff-api-5", api_name="/reply")
+    s5 = session_for("C001")
+    client.predict("do you ship to Canada?", s5, api_name="/reply")
 
-    sent = staff.predict("staff-api-5", "Hi Maya, yes we do: 5-8 business days.", "Ana", api_name="/send")
+    sent = staff.predict(s5, "Hi Maya, yes we do: 5-8 business days.", "Ana", api_name="/send")
 
-    assert (sent["role"], sent["author"], sent["session_id"]) == ("agent", "Ana", "staff-api-5")
-    polled = client.predict("staff-api-5", 0, api_name="/agent_messages")
+    assert (sent["role"], sent["author"], sent["session_id"]) == ("agent", "Ana", s5)
+    polled = client.predict(s5, 0, api_name="/agent_messages")
     assert [(m["id"], m["text"]) for m in polled] == [(sent["id"], "Hi Maya, yes we do: 5-8 business days.")]
-    assert client.predict("staff-api-5", sent["id"], api_name="/agent_messages") == []
-    view = staff.predict("staff-api-5", api_name="/conversation")
+    assert client.predict(s5, sent["id"], api_name="/agent_messages") == []
+    view = staff.predict(s5, api_name="/conversation")
     assert view["transcript"][-1]["content"] == "**Agent Ana:** Hi Maya, yes we do: 5-8 business days."
     with pytest.raises(AppError, match="empty"):
-        staff.predict("staff-api-5", "   ", "Ana", api_name="/send")
+        staff.predict(s5, "   ", "Ana", api_name="/send")
     with pytest.raises(AppError, match="no conversation"):
         staff.predict("staff-api-nope", "Hello?", "Ana", api_name="/send")
 
@@ -129,8 +134,9 @@ def test_an_upload_of_an_unknown_kind_is_a_clear_error(staff, tmp_path: Path) ->
         staff.predict("products", handle_file(str(path)), api_name="/upload")
 
 
-def test_reports_have_intents_resolutions_and_a_summary(client, staff) -> None:
-    client.predict("do you ship to Canada?", "guest", "staff-api-6", api_name="/reply")
+def test_reports_have_intents_resolutions_and_a_summary(client, staff, session_for) -> None:
+    s6 = session_for()
+    client.predict("do you ship to Canada?", s6, api_name="/reply")
 
     reports = staff.predict(30, api_name="/reports")
 
@@ -155,20 +161,21 @@ def test_compare_two_products_through_the_api(client, services) -> None:
         client.predict("SHO-001,NOPE-1", api_name="/compare")
 
 
-def test_remove_filter_through_the_api(client, services) -> None:
+def test_remove_filter_through_the_api(client, services, session_for) -> None:
     from gradio_client.exceptions import AppError
 
-    first = client.predict("running shoes under $80 for flat feet", "guest", "staff-api-7", api_name="/reply")
+    s7 = session_for()
+    first = client.predict("running shoes under $80 for flat feet", s7, api_name="/reply")
     assert "for flat feet" in first["constraints"]
 
-    reply = client.predict("staff-api-7", "guest", "for flat feet", api_name="/remove_filter")
+    reply = client.predict(s7, "for flat feet", api_name="/remove_filter")
 
     assert "for flat feet" not in reply["constraints"] and "under $80.00" in reply["constraints"]
     assert reply["products"] and all(p["price"] <= 80 for p in reply["products"])
     with pytest.raises(AppError, match="No filter 'purple'"):
-        client.predict("staff-api-7", "guest", "purple", api_name="/remove_filter")
-    with pytest.raises(AppError, match="belongs to someone else"):
-        client.predict("staff-api-7", "C001", "under $80.00", api_name="/remove_filter")
+        client.predict(s7, "purple", api_name="/remove_filter")
+    with pytest.raises(AppError, match="not a session id this server issued"):
+        client.predict("C001", "under $80.00", api_name="/remove_filter")
 
 
 # -- a staff password ----------------------------------------------------------------------------
@@ -186,4 +193,24 @@ def test_a_staff_password_keeps_the_staff_api_private(services) -> None:
         agent = Client(f"{locked.url}/staff/", auth=("ana", "pw"), verbose=False)
         assert isinstance(agent.predict(False, api_name="/queue"), list)
         shopper = Client(f"{locked.url}/", verbose=False)  # the shopper widget needs no password
-        assert shopper.predict(api_name="/customers")
+        assert shopper.predict("", api_name="/start_session")["session_id"]
+
+
+def test_outside_demo_mode_the_staff_app_is_closed_without_a_password(services) -> None:
+    import httpx
+
+    from ui.server import BackgroundServer, create_server
+
+    with BackgroundServer(create_server(services, customer_picker=False, staff_password="")) as closed:
+        for path in ("/staff/", "/staff/gradio_api/info", "/staff/config"):
+            page = httpx.get(closed.url + path)
+            assert page.status_code == 503 and "AISLE_STAFF_PASSWORD" in page.text
+        assert httpx.get(closed.url + "/staff", follow_redirects=True).status_code == 503
+        assert httpx.post(closed.url + "/staff/gradio_api/queue/join", json={}).status_code == 503
+
+
+def test_staff_without_a_trailing_slash_redirects(server) -> None:
+    import httpx
+
+    page = httpx.get(server.url + "/staff", follow_redirects=True)
+    assert page.status_code == 200 and str(page.url).endswith("/staff/")

@@ -3,8 +3,9 @@
  *   <script src="https://YOUR-AISLE-HOST/embed.js" async></script>
  *
  * Optional attributes on the script tag:
- *   data-customer="C001" data-sig="<hex HMAC-SHA256 of the id, keyed with AISLE_EMBED_SECRET>"
- *       signs the shopper in (computed by the store's backend; without it the shopper is a guest)
+ *   data-token="<JWT>"    signs the shopper in: a one-time HS256 token (sub = customer id, exp, jti)
+ *                         minted by the store's backend for this page view with AISLE_EMBED_SECRET;
+ *                         without a valid one the shopper is a guest
  *   data-open="true"       start with the chat open
  *   data-label="Ask us"    the launcher button's text
  */
@@ -13,10 +14,7 @@
   if (!script || document.getElementById("aisle-launcher")) return;
   var origin = new URL(script.src, location.href).origin;
   var params = new URLSearchParams({ embed: "1" });
-  if (script.dataset.customer && script.dataset.sig) {
-    params.set("customer", script.dataset.customer);
-    params.set("sig", script.dataset.sig);
-  }
+  if (script.dataset.token) params.set("token", script.dataset.token);
   var frame = document.createElement("iframe");
   frame.id = "aisle-chat-frame";
   frame.title = "Shopping assistant";

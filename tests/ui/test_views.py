@@ -1,43 +1,17 @@
-"""Pure helpers of the web app: the embed snippet's signed customer, the copilot's views, the HTML
-of comparisons and chips, and an agent's message as the shopper sees it."""
+"""Pure helpers of the web app: the copilot's views, the HTML of comparisons and chips, and an
+agent's message as the shopper sees it (sign-in tokens: ``tests/assistant/test_identity.py``)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-import pytest
 
 from knowledge.conversations import Conversation, Message, Role
 from knowledge.schemas import Product
 from knowledge.tickets import HandoffReason, Ticket
 from ui.cards import chips_html, compare_table
 from ui.copilot import queue_order, queue_rows, sources_markdown, transcript_messages
-from ui.identity import sign_customer, signed_customer
 
 T0 = datetime(2026, 3, 1, 12, 0)
-
-
-# -- signing a shopper in from the store's page --------------------------------------------------
-def test_a_signed_customer_round_trips() -> None:
-    sig = sign_customer("C001", "s3cret")
-    assert len(sig) == 64 and int(sig, 16) >= 0
-    assert signed_customer("C001", sig, "s3cret") == "C001"
-    assert signed_customer("C001", sig.upper(), "s3cret") == "C001"  # hex case does not matter
-
-
-@pytest.mark.parametrize("customer, sig, secret", [
-    ("C002", sign_customer("C001", "s3cret"), "s3cret"),  # another customer's signature
-    ("C001", sign_customer("C001", "other"), "s3cret"),  # signed with another secret
-    ("C001", "deadbeef", "s3cret"),  # garbage
-    ("C001", "", "s3cret"),  # no signature
-    ("", sign_customer("", "s3cret"), "s3cret"),  # no customer
-])
-def test_a_wrong_signature_is_a_guest(customer: str, sig: str, secret: str) -> None:
-    assert signed_customer(customer, sig, secret) is None
-
-
-def test_without_a_secret_nobody_is_signed_in() -> None:
-    assert signed_customer("C001", sign_customer("C001", ""), "") is None
 
 
 # -- the copilot's views -------------------------------------------------------------------------
