@@ -116,7 +116,8 @@ def main() -> None:
         settings = Settings(data_dir=_store_copy(options.store, Path(tmp)), models_dir=options.store / "models")
         services = Services(settings)
         services.warm_up()
-        with BackgroundServer(create_server(services, staff_password="")) as server:
+        # the demo as `make run` serves it: demo mode, so the staff app is open without a password
+        with BackgroundServer(create_server(services, staff_password="", customer_picker=True)) as server:
             shop = Client(f"{server.url}/", verbose=False)
             staff = Client(f"{server.url}/staff/", verbose=False)
             direct, web, first, full, suggest = [], [], [], [], []
