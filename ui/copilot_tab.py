@@ -80,8 +80,8 @@ class CopilotActions:
         if customer is not None:
             orders = self.services.db.orders_for(customer.id)
         else:  # a guest: only the orders they verified in this conversation
-            live = self.conversations.session(session_id, None)
-            orders = [o for o in map(self.services.db.order, sorted(live.verified_order_ids)) if o is not None]
+            verified = self.conversations.session(session_id).verified_order_ids if stored else set()
+            orders = [o for o in map(self.services.db.order, sorted(verified)) if o is not None]
         events = self.services.db.history(customer_id, 10) if customer_id else []
         titles = {e.product_id: p.title for e in events if (p := self.services.catalog.get(e.product_id))}
         return {"session_id": session_id, "customer_id": customer_id or None,
