@@ -20,7 +20,7 @@ from assistant.answers.smalltalk import greeting, out_of_scope
 from assistant.errors import InvalidMessage
 from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
-from assistant.intents import ORDER_ID, Intent, IntentClassifier, IntentPrediction
+from assistant.intents import Intent, IntentClassifier, IntentPrediction
 from assistant.preview import previewing
 from assistant.privacy import mask_personal_data
 from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
@@ -160,7 +160,7 @@ class Assistant:
         update = self.slots.extract(text)
         if state.pending_order_id and EMAIL.search(text):  # the e-mail we asked for to verify an order
             intent = Intent.ORDER_CHANGE if state.last_intent == Intent.ORDER_CHANGE else Intent.ORDER_STATUS
-        elif state.order_request and ORDER_ID.search(text) and state.last_intent == Intent.ORDER_CHANGE:
+        elif state.order_request and self.orders.numbers.names_order(text) and state.last_intent == Intent.ORDER_CHANGE:
             intent = Intent.ORDER_CHANGE  # the order number we asked for, to make a change
         browsing = state.last_intent in (Intent.PRODUCT_SEARCH, Intent.PRODUCT_QUESTION, Intent.COMPARE)
         if browsing and state.constraints.category:

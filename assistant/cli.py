@@ -11,6 +11,7 @@ import typer
 
 from assistant.config import Settings
 from assistant.errors import AisleError, KnowledgeError
+from knowledge.sample_stores import DEFAULT_STORE, SAMPLE_STORES
 
 app = typer.Typer(help="Aisle: a self-hosted shopping assistant and support copilot.", no_args_is_help=True)
 
@@ -36,18 +37,23 @@ def ingest(
     customers: FileOpt = None,
     orders: FileOpt = None,
     interactions: FileOpt = None,
+    policy: Annotated[Path | None, typer.Option(dir_okay=False, help="the store's order policy (TOML or YAML)")] = None,
+    store_name: Annotated[str | None, typer.Option(help="the store's name, as the assistant says it")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="state folder (default: settings)")] = None,
     wait: Annotated[float, typer.Option(help="seconds to wait for another running ingest (default: fail at once)")] = 0.0,
 ) -> None:
     """Import store files (see knowledge/IMPORT_FORMAT.md); bad rows are listed with their line.
 
     Only what changed is written (content hashes): the report counts added, updated, deleted and
-    unchanged records per file and per index. One ingest runs at a time per store."""
-    if not any((catalog, faq, customers, orders, interactions)):
-        _fail(ValueError("give at least one of --catalog, --faq, --customers, --orders, --interactions"))
+    unchanged records per file and per index. The policy file is checked against the store's FAQ and
+    catalog first; without one the default policy applies (the report says so). One ingest runs at a
+    time per store."""
+    if not any((catalog, faq, customers, orders, interactions, policy)):
+        _fail(ValueError("give at least one of --catalog, --faq, --customers, --orders, --interactions, --policy"))
     try:
-        report = _services(data_dir).ingest(wait=wait, catalog=catalog, faq=faq, customers=customers, orders=orders,
-                                            interactions=interactions)
+        report = _services(data_dir).ingest(wait=wait, store_name=store_name, catalog=catalog, faq=faq,
+                                            customers=customers, orders=orders, interactions=interactions,
+                                            policy=policy)
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
     for line in report.lines():
@@ -60,20 +66,23 @@ def ingest(
 def demo(
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
     scorer: Annotated[bool, typer.Option(help="train the interest scorer if there is none (a few minutes)")] = True,
+    store: Annotated[str, typer.Option(help=f"which sample store: {', '.join(SAMPLE_STORES)}")] = DEFAULT_STORE,
 ) -> None:
-    """Build the demo store (database, index, LLM cache, interest scorer) if absent; reuse whatever exists."""
+    """Build a sample store (database, index, LLM cache, interest scorer) if absent; reuse whatever exists."""
     services = _services(data_dir)
     try:
-        for line in services.build_demo().lines():
+        if store not in SAMPLE_STORES:
+            raise AisleError(f"no sample store {store!r}; choose one of: {', '.join(SAMPLE_STORES)}")
+        for line in services.build_demo(store=store).lines():
             typer.echo(line)
         if scorer and not services.has_trained_scorer():
-            typer.echo("training the interest scorer on the demo store's interactions (first run only)...")
+            typer.echo("training the interest scorer on the store's interactions (first run only)...")
             _echo_scorer(services.train_scorer())
         typer.echo("loading models (the first run converts the bundled LLM, ~20 s)...")
         services.warm_up()
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
-    typer.echo(f"demo store ready in {services.settings.data_dir}")
+    typer.echo(f"sample store {services.store_name!r} ready in {services.settings.data_dir}")
 
 
 @app.command()

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -83,6 +83,34 @@ class SafetySettings(_Section):
                                           "show images from (the store's own), besides Aisle's own pages")
 
 
+class VocabularySettings(_Section):
+    """The store's own words for what it sells, besides its catalog's names and general synonyms."""
+
+    synonyms: dict[str, list[str]] = Field(default_factory=dict, description="a word of the catalog (category, "
+                                           "product type, colour or brand) → the words the store's shoppers use "
+                                           "for it, e.g. {\"water bottle\" = [\"flask\", \"canteen\"]}; a key the "
+                                           "catalog lacks is an error when the assistant is built")
+
+    @field_validator("synonyms")
+    @classmethod
+    def _words(cls, synonyms: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Lower-case words, none empty, and no shopper word under two store words."""
+        out: dict[str, list[str]] = {}
+        owner: dict[str, str] = {}
+        for key, words in synonyms.items():
+            store_word = " ".join(key.lower().split())
+            if not store_word:
+                raise ValueError("a store word (key) is empty")
+            cleaned = [" ".join(w.lower().split()) for w in words]
+            if not all(cleaned):
+                raise ValueError(f"an empty shopper word under {key!r}")
+            for word in cleaned:
+                if owner.setdefault(word, store_word) != store_word:
+                    raise ValueError(f"{word!r} is listed under both {owner[word]!r} and {store_word!r}")
+            out[store_word] = cleaned
+        return out
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AISLE_", env_nested_delimiter="__", extra="forbid", toml_file="aisle.toml"
@@ -92,7 +120,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty = SQLite file in data_dir
     chroma_path: Path | None = None  # empty = data_dir/chroma
     models_dir: Path | None = None  # converted/cached model weights; empty = data_dir/models
-    store_name: str = "Maple & Main"
+    store_name: str = Field(default="", description="the store's name in replies; empty = the name it was "
+                            "imported with (`aisle ingest --store-name`, or the sample store's)")
     max_message_chars: int = Field(default=2000, ge=10)
     intents_csv: Path | None = Field(default=None, description="a store's own intents: sentence,label CSV")
     intent_llm_vote: bool = Field(default=False, description="let the local LLM vote on store intents "
@@ -103,6 +132,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     ui: UISettings = UISettings()
     safety: SafetySettings = SafetySettings()
+    vocabulary: VocabularySettings = VocabularySettings()
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

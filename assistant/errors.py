@@ -45,6 +45,11 @@ class InvalidFeedback(AisleError, ValueError):
     """A card click or a reply rating cannot be recorded (unknown product, bad rating, no such reply)."""
 
 
+class UnknownStoreWord(AisleError, ValueError):
+    """A store synonym in the settings (``[vocabulary] synonyms``) is listed under a word that is no
+    category, product type, colour or brand of the store's catalog."""
+
+
 class StoreWriteFailed(AisleError, StoreWriteError):
     """A shopper's write could not be stored now; ``saved`` tells whether it is journaled for later.
 
@@ -93,5 +98,6 @@ __all__ = [
     "StoreWriteError",
     "StoreWriteFailed",
     "UnknownSession",
+    "UnknownStoreWord",
     "WriteDeferred",
 ]

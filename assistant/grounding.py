@@ -3,7 +3,8 @@
 It rejects text that
 * names a product or brand of the catalog that is not among the selected products,
 * contains a number (price, percentage, days, ...) that no selected record, order fact or the
-  shopper's own message contains,
+  shopper's own message contains, or an amount of money (``$12``, ``€12.50``, ``12,50 €``,
+  ``EUR 12.50``, in any currency) that is not that amount in that currency in a trusted price text,
 * uses a policy term (refund, warranty, free shipping, ...) that no cited FAQ entry supports,
 * or reads like a model refusal / off-task ramble.
 Words are checked as they stream (``check_word``), so an ungrounded number or name is caught
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.money import AMOUNT, amounts, money_key, parse_amount
 from knowledge.catalog import Catalog
 
 POLICY_TERMS = (
@@ -29,9 +31,9 @@ REFUSAL = re.compile(
     r"i don'?t have (access|the ability)|my (primary )?function|trained by|hugging ?face|smollm)\b",
     re.I,
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
+_NUMBER = re.compile(AMOUNT)
 _WORD = re.compile(r"[a-z][a-z'-]*")
+_PUNCTUATION = ".,;:!?()\"'*"
 
 
 # "one" is left out: "this one", "the first one" are references, not counts.
@@ -45,12 +47,21 @@ def _digits(text: str) -> str:
     return _NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group(1).lower()], text)
 
 
-def _numbers(text: str) -> set[str]:
-    out = set()
-    for raw in _NUMBER.findall(_digits(text).replace(",", "")):
-        value = float(raw)
-        out.add(f"{value:g}")
+def _values(text: str) -> list[tuple[str, str]]:
+    """Each number in ``text`` as written and normalised ("1,299.50" -> "1299.5", "12,50" -> "12.5");
+    a run that is no one number ("8,9,10") is read as before amounts had locales: without commas."""
+    out = []
+    for raw in _NUMBER.findall(_digits(text)):
+        value = parse_amount(raw)
+        if value is not None:
+            out.append((raw, f"{value:g}"))
+        else:
+            out += [(part, f"{float(part):g}") for part in re.findall(r"\d+(?:\.\d+)?", raw.replace(",", ""))]
     return out
+
+
+def _numbers(text: str) -> set[str]:
+    return {value for _raw, value in _values(text)}
 
 
 @dataclass
@@ -72,8 +83,9 @@ class Evidence:
         return out
 
     def money(self) -> set[str]:
-        """Amounts written as money ("$120.00") in the evidence: only these may be stated as prices."""
-        return {f"{float(v.replace(',', '')):g}" for text in self.price_texts for v in _MONEY.findall(text)}
+        """Amounts written as money ("$120.00", "€49.00") in the trusted price texts, with their
+        currency (``money_key``): only these may be stated as prices, and only in that currency."""
+        return {money_key(code, value) for text in self.price_texts for code, value in amounts(text)}
 
     def policy_words(self) -> set[str]:
         return {w for text in self.policy_texts for w in _WORD.findall(text.lower())}
@@ -102,16 +114,21 @@ class GroundingVerifier:
         return {self.catalog.require(pid).brand.lower() for pid in evidence.product_ids if pid in self.catalog}
 
     def check_word(self, word: str, evidence: Evidence, numbers: set[str] | None = None,
-                   money: set[str] | None = None) -> str | None:
-        """The problem with one streamed word, or None if it may be shown."""
-        token = re.sub(r"['’]s$", "", word.strip().strip(".,;:!?()\"'*").lower())
+                   money: set[str] | None = None, previous: str = "") -> str | None:
+        """The problem with one streamed word, or None if it may be shown. ``previous``: the word
+        before it, so that an amount and its currency in two words ("12.50 EUR") are checked too."""
+        written = word.strip().strip(_PUNCTUATION)
+        token = re.sub(r"['’]s$", "", written.lower())
         if not token:
             return None
-        for raw in _NUMBER.findall(_digits(token).replace(",", "")):
-            if f"{float(raw):g}" not in (numbers if numbers is not None else evidence.numbers()):
+        for raw, value in _values(token):
+            if value not in (numbers if numbers is not None else evidence.numbers()):
                 return f"number {raw} is not in the selected records"
-            if "$" in token and f"{float(raw):g}" not in (money if money is not None else evidence.money()):
-                return f"price ${raw} is not a price in the selected records"
+        before = previous.strip().strip(_PUNCTUATION)
+        stated = written if amounts(written) or not before or amounts(before) else f"{before} {written}"
+        for code, amount in amounts(stated):
+            if money_key(code, amount) not in (money if money is not None else evidence.money()):
+                return f"price {stated} is not a price in the selected records"
         if token in self._brand_words and token not in self._allowed_brands(evidence):
             return f"brand {self._brand_words[token]} is not among the selected products"
         if token in POLICY_TERMS and token not in evidence.policy_words():
@@ -125,8 +142,9 @@ class GroundingVerifier:
         if REFUSAL.search(text):
             problems.append("reads like a refusal or talks about the model")
         numbers, money = evidence.numbers(), evidence.money()
-        for word in text.split():
-            problem = self.check_word(word, evidence, numbers, money)
+        words = text.split()
+        for i, word in enumerate(words):
+            problem = self.check_word(word, evidence, numbers, money, words[i - 1] if i else "")
             if problem:
                 problems.append(problem)
         allowed = self._allowed_brands(evidence)

@@ -9,6 +9,7 @@ embedding vote; a message far from every example is out of scope.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -39,10 +40,13 @@ class IntentPrediction:
     rule: str | None = None  # the cue that decided, if any
 
 
-ORDER_ID = re.compile(r"\b[A-Z]{2}-\d{6}\b", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(return|refund|exchange|swap|cancel|send (it|this|them) back|change (my|the) (shipping )?address)\b", re.I)
 _POLICY = re.compile(r"\b(policy|policies|how (long|much|do|does|can)|can i|do you|is there|what are)\b", re.I)
 _MY_ORDER = re.compile(r"\b(my|the) (order|package|parcel|delivery|purchase)s?\b|\btrack(ing)?\b|\bmy orders\b", re.I)
+# "the water bottle I ordered": a thing the shopper already bought, asked after or to be changed
+_ORDERED = re.compile(r"\b(?:i|we)(?:'ve| have| had)? (?:ordered|bought|purchased|got from you)\b", re.I)
+_WHERE = re.compile(r"\b(?:where|when|arriv\w*|status|track\w*|shipped|deliver\w*|still waiting|hasn'?t (?:come|"
+                    r"arrived|shipped)|not (?:come|arrived))\b", re.I)
 _COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|difference between|differ)\b", re.I)
 _HANDOFF = re.compile(r"\b(human|real person|(an?|the) (agent|representative)|talk to (someone|somebody|a person)|escalate)\b", re.I)
 _REFERENCE = re.compile(r"(?<!\w)(first|second|third|fourth|fifth|last|#\d+|that one|this one|the one|it|its|that \w+|this \w+)\b", re.I)
@@ -61,8 +65,10 @@ class IntentClassifier:
     """Predicts an ``Intent`` for a message, given whether products are on screen."""
 
     def __init__(self, embedder: Embedder, examples: dict[str, list[str]] | None = None,
-                 oos_threshold: float = 0.30, top_n: int = 3):
+                 oos_threshold: float = 0.30, top_n: int = 3, names_order: Callable[[str], bool] | None = None):
         self.embedder = embedder
+        # whether a message names one of the store's order numbers (``assistant/order_numbers.py``)
+        self.names_order = names_order or (lambda _text: False)
         self.examples = examples or load_examples()
         self.oos_threshold = oos_threshold
         self.top_n = top_n
@@ -106,15 +112,19 @@ class IntentClassifier:
             return IntentPrediction(Intent.PRODUCT_SEARCH, 0.6, scores, "refinement while browsing")
         return IntentPrediction(intent, confidence, scores)
 
-    @staticmethod
-    def _cue(text: str, products_shown: bool) -> tuple[Intent, str] | None:
+    def _cue(self, text: str, products_shown: bool) -> tuple[Intent, str] | None:
         if _HANDOFF.search(text):
             return Intent.HANDOFF, "asks for a human"
-        if ORDER_ID.search(text):
+        if self.names_order(text):
             return (Intent.ORDER_CHANGE, "order id + change") if _CHANGE.search(text) else (
                 Intent.ORDER_STATUS, "order id")
         if _CHANGE.search(text) and _MY_ORDER.search(text) and not _POLICY.search(text):
             return Intent.ORDER_CHANGE, "change to my order"
+        if _ORDERED.search(text):
+            if _CHANGE.search(text) and not _POLICY.search(text):
+                return Intent.ORDER_CHANGE, "change to something I ordered"
+            if _WHERE.search(text):
+                return Intent.ORDER_STATUS, "asks after something I ordered"
         if products_shown and (_COMPARE.search(text) or _TWO_ITEMS.search(text)):
             return Intent.COMPARE, "compare shown items"
         if (products_shown and _REFERENCE.search(text) and _QUESTION.search(text)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from assistant import policy
 from assistant.errors import StoreWriteFailed
-from assistant.policy import Eligibility
+from assistant.policy import Eligibility, OrderPolicy
 from assistant.preview import in_preview
 from knowledge.database import StoreDatabase
 from knowledge.errors import StoreWriteError
@@ -106,28 +105,28 @@ def variant_of(product: Product, sku: str | None) -> Variant | None:
 
 class OrderTools:
     def __init__(self, db: StoreDatabase, log: OrderLog, product: Callable[[str], Product | None],
-                 categories: Callable[[], dict[str, str]], now: Callable[[], datetime]):
+                 rules: OrderPolicy, now: Callable[[], datetime]):
         self.db = db
         self.log = log
         self.product = product
-        self.categories = categories
+        self.rules = rules
         self.now = now
 
     # -- reading ---------------------------------------------------------------------------------
     def order(self, order_id: str) -> Order | None:
-        return self.db.order(order_id.upper())
+        return self.db.order(order_id)
 
     def requests(self, order_id: str) -> list[ServiceRequest]:
         return self.log.requests_for(order_id)
 
     def propose_cancel(self, order: Order) -> Proposal:
-        verdict = policy.can_cancel(order)
+        verdict = self.rules.can_cancel(order)
         return Proposal(verdict, self._action(ActionKind.CANCEL, order) if verdict.allowed else None)
 
     def propose_address_change(self, order: Order, new_address: str | None) -> Proposal:
-        verdict = policy.can_change_address(order)
+        verdict = self.rules.can_change_address(order)
         if verdict.allowed and new_address is not None:
-            verdict = policy.check_address(new_address, order)
+            verdict = self.rules.check_address(new_address, order)
         if not verdict.allowed:
             return Proposal(verdict, None)
         return Proposal(verdict, self._action(ActionKind.CHANGE_ADDRESS, order, new_address=new_address,
@@ -140,11 +139,11 @@ class OrderTools:
         if not fresh:
             return Proposal(Eligibility(False, f"A return or exchange was already requested for "
                                         f"{_titles(items)} from order {order.id}.", "returns-how-to-start"), None)
-        verdict = policy.can_return(order.model_copy(update={"items": fresh}), self.categories(), self.now())
+        now = self.now()
+        verdict = self.rules.can_return(order.model_copy(update={"items": fresh}), now)
         if not verdict.allowed:
             return Proposal(verdict, None)
-        now = self.now()
-        open_items = [i for i in fresh if policy.item_returnable(order, i, self.categories(), now)]
+        open_items = [i for i in fresh if self.rules.item_returnable(order, i, now)]
         return Proposal(verdict, self._action(ActionKind.RETURN, order, product_ids=tuple(i.product_id for i in open_items),
                                               reason=reason))
 
@@ -154,15 +153,18 @@ class OrderTools:
             return Proposal(Eligibility(True, "", "exchanges-size-color"),
                             self._action(ActionKind.EXCHANGE, order, missing="item"))
         product = self.product(item.product_id)
-        already = any(r.product_id == item.product_id and r.kind == "exchange" for r in self.requests(order.id))
+        before = self._exchanges_of(order.id, item.product_id)
         wanted = _wanted_variant(product, item, color, size) if product else None
-        verdict = policy.can_exchange(order, item, product, wanted, self.now(), already_exchanged=already,
-                                      other_brand=other_brand, asked=bool(color or size))
+        verdict = self.rules.can_exchange(order, item, product, wanted, self.now(), exchanged_before=before,
+                                          other_brand=other_brand, asked=bool(color or size))
         if not verdict.allowed:
             return Proposal(verdict, None)
         return Proposal(verdict, self._action(ActionKind.EXCHANGE, order, product_ids=(item.product_id,),
                                               new_sku=wanted.sku if wanted else None,
                                               missing=None if wanted else "variant"))
+
+    def _exchanges_of(self, order_id: str, product_id: str) -> int:
+        return sum(1 for r in self.requests(order_id) if r.product_id == product_id and r.kind == "exchange")
 
     def _action(self, kind: ActionKind, order: Order, **fields: object) -> ProposedAction:
         return ProposedAction(kind=kind, order_id=order.id, customer_id=order.customer_id,
@@ -202,7 +204,7 @@ class OrderTools:
             raise StoreWriteFailed.translate(exc) from exc
 
     def cancel_order(self, order: Order, entry: ActionEntry, now: datetime) -> Order:
-        verdict = policy.can_cancel(order)
+        verdict = self.rules.can_cancel(order)
         if not verdict.allowed:
             raise ActionRefused(verdict)
         changed = order.model_copy(update={"status": OrderStatus.CANCELLED, "updated_at": now})
@@ -210,9 +212,9 @@ class OrderTools:
         return changed
 
     def change_shipping_address(self, order: Order, new_address: str, entry: ActionEntry, now: datetime) -> Order:
-        verdict = policy.can_change_address(order)
+        verdict = self.rules.can_change_address(order)
         if verdict.allowed:
-            verdict = policy.check_address(new_address, order)
+            verdict = self.rules.check_address(new_address, order)
         if not verdict.allowed:
             raise ActionRefused(verdict)
         changed = order.model_copy(update={"shipping_address": new_address, "updated_at": now})
@@ -237,8 +239,8 @@ class OrderTools:
         item = next((i for i in order.items if i.product_id == product_id), None)
         product = self.product(product_id)
         wanted = variant_of(product, new_sku) if product else None
-        already = any(r.product_id == product_id and r.kind == "exchange" for r in self.requests(order.id))
-        verdict = policy.can_exchange(order, item, product, wanted, now, already_exchanged=already, asked=True)
+        before = self._exchanges_of(order.id, product_id)
+        verdict = self.rules.can_exchange(order, item, product, wanted, now, exchanged_before=before, asked=True)
         if not verdict.allowed or item is None:
             raise ActionRefused(verdict)
         request = ServiceRequest(id=f"RR-{uuid.uuid4().hex[:8].upper()}", order_id=order.id, product_id=product_id,

@@ -12,12 +12,16 @@ class ProductRef:
     title: str
     brand: str
     category: str
-    price: float
+    price: float  # the price quoted: the lowest of the variants the shopper could buy
     currency: str
     stock: int
     rating: float | None
     reason: str
     score: float = 0.0
+    price_max: float | None = None  # set when those variants differ in price ("from €39.00")
+    compare_at_price: float | None = None  # the "was" price, when there is one for the quoted price
+    image_url: str | None = None  # as the catalog gives it (cards check it against the allowed hosts)
+    url: str | None = None  # the product's page in the store
 
     @property
     def in_stock(self) -> bool:

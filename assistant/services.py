@@ -12,11 +12,11 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import StoreNotBuilt
-from knowledge import demo_store
+from assistant.errors import AisleError, StoreNotBuilt
 from knowledge.catalog import Catalog
 from knowledge.database import StoreDatabase
 from knowledge.ingest import IngestReport, ingest_store
+from knowledge.sample_stores import DEFAULT_STORE, sample_store
 
 # The app never reaches a model hub: everything is loaded from local files.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -77,29 +77,49 @@ class Services:
     def is_built(self) -> bool:
         return self.db.count("products") > 0 and self.index.count("products") > 0
 
-    def build_demo(self, progress: bool = True) -> IngestReport:
-        """Load the demo store if the database is empty; (re)sync the index either way."""
-        paths: dict[str, Path | None] = {}
+    def build_demo(self, progress: bool = True, store: str = DEFAULT_STORE) -> IngestReport:
+        """Load a bundled sample store (``knowledge/sample_stores.py``) if the database is empty; (re)sync
+        the index either way. A data folder holds one store: asking for another one is an error."""
+        sample = sample_store(store)
+        paths: dict[str, Path | None] = {"policy": sample.paths()["policy"]}  # also brings older builds up to date
         if self.db.count("products") == 0:
-            paths = {"catalog": demo_store.CATALOG, "faq": demo_store.FAQ, "customers": demo_store.CUSTOMERS,
-                     "orders": demo_store.ORDERS, "interactions": demo_store.INTERACTIONS}
+            paths = sample.paths()
+        else:
+            built = self.db.meta("sample_store")
+            if built is None and self.db.meta("origin") in ("demo", None):
+                built = DEFAULT_STORE  # built by an Aisle that did not record which sample it was
+            if built != sample.key:
+                what = f"the sample store {built!r}" if built else "an imported store"
+                raise AisleError(f"{self.settings.data_dir} already holds {what}; give another --data-dir "
+                                 f"for {sample.key!r}.")
         report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, progress=progress)
-        if paths:
+        if "catalog" in paths:
             self.db.set_meta("origin", "demo")  # the demo's customer picker is on by default
+            self.db.set_meta("sample_store", sample.key)
+            self.db.set_meta("store_name", sample.name)
+        self.reload()
         return report
 
-    def ingest(self, wait: float = 0.0, **paths: Path | None) -> IngestReport:
+    def ingest(self, wait: float = 0.0, store_name: str | None = None, **paths: Path | None) -> IngestReport:
         """Import store files under the writer lock (``IngestRunning`` if another ingest holds it past
         ``wait`` seconds); the indexes follow the database incrementally (content hashes)."""
         report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, wait=wait)
         self.db.set_meta("origin", "imported")  # a store's own data: no demo picker unless settings say so
+        self.db.set_meta("sample_store", "")
+        if store_name:
+            self.db.set_meta("store_name", store_name)
         self.reload()
         return report
 
+    @property
+    def store_name(self) -> str:
+        """Settings' ``store_name`` when set, else the name the store was imported with."""
+        return self.settings.store_name or self.db.meta("store_name") or "our store"
+
     def reload(self) -> None:
         """Forget derived in-memory data (catalog, FAQ) after an ingest."""
-        for name in ("catalog", "faq_entries", "lexical", "retriever", "assistant", "popularity", "ranker", "product_vectors",
-                     "history_candidates"):
+        for name in ("catalog", "faq_entries", "policy", "order_numbers", "lexical", "retriever", "assistant",
+                     "popularity", "ranker", "product_vectors", "history_candidates"):
             self.__dict__.pop(name, None)
 
     # -- knowledge ------------------------------------------------------------------------------
@@ -141,6 +161,31 @@ class Services:
         return popularity_scores(dict(self.db.event_counts()))
 
     @cached_property
+    def order_numbers(self):
+        """Finds the store's order numbers in messages: exact lookup, plus the shapes learned at ingest."""
+        from assistant.order_numbers import OrderNumbers
+        from knowledge.order_shapes import META_KEY, learn_shapes, load_shapes
+
+        shapes = load_shapes(self.db.meta(META_KEY))
+        if shapes is None:  # a store ingested before shapes were stored
+            shapes = learn_shapes(self.db.order_ids())
+        return OrderNumbers(self.db.find_order_ids, shapes)
+
+    @cached_property
+    def policy(self):
+        """The store's order policy (``aisle ingest --policy``; ``DEFAULT_POLICY`` when it has none),
+        checked against the current FAQ and catalog: a policy that no longer fits stops the start."""
+        from knowledge.retrieval import current_faq
+        from knowledge.store_policy import META_KEY, PolicyFileError, stored_policy
+
+        policy = stored_policy(self.db.meta(META_KEY))
+        problems = policy.problems([e.id for e in current_faq(self.faq_entries)], self.catalog.categories)
+        if problems:
+            raise PolicyFileError("the store's policy does not fit its data:\n  " + "\n  ".join(problems)
+                                  + "\nFix the policy file and run `aisle ingest --policy FILE`.")
+        return policy
+
+    @cached_property
     def feedback(self):
         """Card clicks and reply ratings from the chat, validated and stored in ``db``."""
         from datetime import UTC, datetime
@@ -172,7 +217,7 @@ class Services:
         if self.store_intents is not None:
             for label, extra in self.store_intents.extra_examples.items():
                 examples[label] = examples[label] + extra
-        return IntentClassifier(self.embedder, examples)
+        return IntentClassifier(self.embedder, examples, names_order=lambda text: self.order_numbers.names_order(text))
 
     @cached_property
     def store_intents(self):
@@ -339,6 +384,7 @@ class Services:
         from assistant.grounding import GroundingVerifier
         from assistant.handoff import Handoff
         from assistant.order_tools import OrderTools
+        from assistant.policy import OrderPolicy
         from assistant.slots import SlotExtractor
         from assistant.writer import ReplyWriter
         from knowledge.retrieval import current_faq
@@ -349,24 +395,26 @@ class Services:
                                   lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
                                   lambda: self.history_candidates, lambda: self.product_vectors)
         categories = {p.id: p.category for p in catalog}
-        slots = SlotExtractor(catalog)
+        rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
+        slots = SlotExtractor(catalog, s.vocabulary.synonyms)  # UnknownStoreWord: a synonym's key the catalog lacks
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
-        tools = OrderTools(self.db, self.order_log, catalog.get, lambda: categories, s.now)
-        orders = OrderAnswers(tools, faq_by_id, slots.extract)
+        tools = OrderTools(self.db, self.order_log, catalog.get, rules, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
-        writer = ReplyWriter(self.llm, GroundingVerifier(catalog), s.store_name, s.llm.max_new_tokens)
+        writer = ReplyWriter(self.llm, GroundingVerifier(catalog), self.store_name, s.llm.max_new_tokens)
 
         def customer_name(customer_id: str) -> str | None:
             customer = self.db.customer(customer_id)
             return customer.name if customer else None
 
         handoff = Handoff(self.tickets, customer_name, s.now)
+        orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
         return Assistant(catalog, self.intent_classifier, slots, products, orders, faq, writer, handoff,
-                         customer_name, s.store_name, s.max_message_chars, self.store_intents, faq_by_id.get)
+                         customer_name, self.store_name, s.max_message_chars, self.store_intents, faq_by_id.get)
 
     def warm_up(self) -> None:
         """Load the models now rather than on the first message."""
         with self._lock:
+            self.assistant  # noqa: B018  (builds it now: a policy or vocabulary that does not fit stops the start)
             self.embedder.embed(["warm up"])
             self.intent_classifier.embedding_scores("hello")
             if self.store_intents is not None:

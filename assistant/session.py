@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
+from assistant.money import format_money
 from assistant.order_tools import ProposedAction
 from assistant.slots import SlotUpdate
 from knowledge.retrieval import ProductFilter
+from knowledge.schemas import DEFAULT_CURRENCY
 
 # What a session id may be: it is stored, logged and used as a key (and in guest ids "guest:<id>").
 SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
@@ -29,16 +32,19 @@ class Constraints:
     max_price: float | None = None
     in_stock_only: bool = False
     use: str | None = None  # what it is for ("flat feet"): steers ranking, never filters
+    currency: str = DEFAULT_CURRENCY  # the store's (``Catalog.currency``), which budgets are in: from the slots
 
     def to_filter(self) -> ProductFilter:
         fields = asdict(self)
         fields.pop("product_label")
         fields.pop("use")
+        fields.pop("currency")
         fields["subcategories"] = fields.pop("product_types")
         return ProductFilter(**fields)
 
     def describe(self) -> list[str]:
-        """Human-readable chips, e.g. ['running shoes', 'blue', 'for flat feet', 'under $80.00']."""
+        """Human-readable chips, e.g. ['running shoes', 'blue', 'for flat feet', 'under $80.00'] (the
+        budget in the store's currency: 'under €80.00' in a euro store)."""
         return [chip for chip, _fields in self.chips()]
 
     def chips(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -56,12 +62,13 @@ class Constraints:
             chips.append((f"size {self.size}", ("size",)))
         if self.use:
             chips.append((f"for {self.use}", ("use",)))
+        money = partial(format_money, currency=self.currency)
         if self.min_price is not None and self.max_price is not None:
-            chips.append((f"${self.min_price:.2f}–${self.max_price:.2f}", ("min_price", "max_price")))
+            chips.append((f"{money(self.min_price)}–{money(self.max_price)}", ("min_price", "max_price")))
         elif self.max_price is not None:
-            chips.append((f"under ${self.max_price:.2f}", ("max_price",)))
+            chips.append((f"under {money(self.max_price)}", ("max_price",)))
         elif self.min_price is not None:
-            chips.append((f"over ${self.min_price:.2f}", ("min_price",)))
+            chips.append((f"over {money(self.min_price)}", ("min_price",)))
         if self.in_stock_only:
             chips.append(("in stock", ("in_stock_only",)))
         return chips
@@ -87,10 +94,12 @@ class Constraints:
         except those restated); otherwise mentioned values replace old ones ("actually blue")."""
         base = self
         if self.is_new_search(update):
-            base = Constraints(in_stock_only=self.in_stock_only)
+            base = Constraints(in_stock_only=self.in_stock_only, currency=self.currency)
         changes: dict[str, object] = {
             name: getattr(update, name) for name in update.mentioned if getattr(update, name) is not None
         }
+        if update.currency:  # the store's currency, which the message's amounts are in
+            changes["currency"] = update.currency
         if update.clear_budget:
             changes.update(min_price=None, max_price=None)
         for name in update.cleared - update.mentioned:  # "any color", "forget the brand"

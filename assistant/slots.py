@@ -1,53 +1,72 @@
 """Read shopping constraints out of a message: category, budget, color, size, brand, use, stock.
 
 Rule-based on purpose: prices and sizes must be exact, and the vocabulary (categories, brands,
-colors, sizes, uses) comes from the store's own catalog, so a new store needs no retraining.
+colors, sizes, uses) comes from the store's own catalog, so a new store needs no retraining
+(``assistant/vocabulary``: its words, general synonyms that lead to them, the store's own synonyms).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from assistant.product_types import ProductTypeMatcher, singular
+from assistant.money import currency_markers, currency_words
+from assistant.product_types import singular
+from assistant.vocabulary import Kind, StoreVocabulary, general_synonyms
 from knowledge.catalog import Catalog
 from knowledge.schemas import Product
 
-# Broad words shoppers use for each demo category (product types come from the catalog).
-CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "shoes": ("shoe", "sneaker", "trainer", "boot", "sandal", "slipper", "footwear", "loafer", "clog"),
-    "apparel": ("jacket", "coat", "shirt", "t-shirt", "tee", "sweater", "hoodie", "pants", "jeans", "dress",
-                "leggings", "clothes", "clothing", "shorts", "parka", "fleece", "socks", "top", "cardigan"),
-    "electronics": ("headphones", "earbuds", "speaker", "charger", "smartwatch", "power bank", "cable",
-                    "webcam", "keyboard", "mouse", "monitor", "e-reader", "camera", "tablet", "gadget", "electronics"),
-    "home": ("bedding", "sheets", "pillow", "blanket", "throw", "towel", "lamp", "rug", "curtain", "candle",
-             "decor", "vacuum", "air purifier", "duvet", "home"),
-    "kitchen": ("cooking", "cook", "chef", "skillet", "pan", "pot", "cookware", "knife", "knives", "cutting board", "coffee", "kettle",
-                "blender", "air fryer", "mug", "kitchen", "baking", "espresso"),
-    "beauty": ("skincare", "moisturizer", "cleanser", "sunscreen", "serum", "makeup", "mascara", "lipstick",
-               "shampoo", "conditioner", "perfume", "fragrance", "beauty", "hair dryer", "lotion"),
-    "sports": ("yoga", "dumbbell", "kettlebell", "resistance band", "fitness", "gym", "helmet", "tennis",
-               "pickleball", "soccer", "basketball", "swim", "goggles", "water bottle", "jump rope", "workout"),
-    "outdoor": ("tent", "sleeping bag", "sleeping pad", "camping", "hiking backpack", "headlamp", "stove",
-                "water filter", "trekking pole", "cooler", "hammock", "camp chair", "garden"),
-    "accessories": ("backpack", "bag", "handbag", "wallet", "watch", "sunglasses", "hat", "cap", "belt",
-                    "scarf", "umbrella", "jewelry", "necklace", "earrings", "bracelet", "tote"),
-    "toys": ("toy", "puzzle", "board game", "lego", "building set", "plush", "doll", "stem kit", "game",
-             "kids toy", "toddler"),
-    "pets": ("dog", "cat", "puppy", "kitten", "pet", "leash", "harness", "litter", "aquarium", "treats"),
-    "office": ("desk", "office chair", "notebook", "planner", "pen", "organizer", "whiteboard", "stationery",
-               "label maker", "shredder", "desk lamp", "office"),
-}
-COLOR_SYNONYMS = {"grey": "gray", "dark blue": "navy", "golden": "gold", "khaki": "tan", "maroon": "burgundy"}
+# Colour words that stand for another colour, store-independent ("grey" → "gray"), for references
+# ("the grey one"); the slot filler maps colour words to the store's own colours (StoreVocabulary.colors).
+COLOR_SYNONYMS = {word: group[0] for group in general_synonyms().colors for word in group[1:]}
 SIZE_WORDS = {"extra small": "xs", "small": "s", "medium": "m", "large": "l", "extra large": "xl",
               "xx-large": "xxl", "x-large": "xl"}
-_NUM = r"\$?\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d.,]*\d)\s?(?:dollars|usd|bucks|\$)?"
-_NOT_MONEY = r"(?!\s?(?:%|percent|people|person|players?|pieces?|years?|yo\b|months?|l\b|liters?|litres?|mm|cm|inch|in\b|ft|feet|lbs?|pounds?|kg|g\b|oz|w\b|watts?|hours?|days?|gb|tb|mah|quart|qt|cups?|pack))"
-# "no more than 90" is a maximum and "no less than 30" a minimum, whatever "more"/"less" say alone
-_MAX = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{_NUM}{_NOT_MONEY}", re.I)
-_MIN = re.compile(rf"\b(?<!no )(?<!not )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than|>)\s*{_NUM}{_NOT_MONEY}", re.I)
-_RANGE = re.compile(rf"\bbetween\s*{_NUM}\s*(?:and|-|to)\s*{_NUM}|{_NUM}\s*(?:-|to)\s*{_NUM}{_NOT_MONEY}", re.I)
-_AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{_NUM}{_NOT_MONEY}", re.I)
+# Budgets are read in the store's currency (``Catalog.currency``): an amount may carry its symbol or code
+# ("under €80", "80 EUR", "$80") or a word for it ("80 euros", "50 pounds", "20 bucks"); see assistant/money.py.
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d.,]*\d)"
+# Units that make a number not money. A word for the store's currency is dropped from them: "50 pounds" is
+# a weight in a dollar store and a budget in a pound store.
+_UNITS = ("%", "percent", "people", "person", "players?", "pieces?", "years?", r"yo\b", "months?", r"l\b",
+          "liters?", "litres?", "mm", "cm", "inch", r"in\b", "ft", "feet", "lbs?", "pounds?", "kg", r"g\b", "oz",
+          r"w\b", "watts?", "hours?", "days?", "gb", "tb", "mah", "quart", "qt", "cups?", "pack")
+
+
+def _num(currency: str) -> str:
+    """An amount, with the currency's symbol or code before it or its symbol, code or a word for it after."""
+    markers = [re.escape(m) for m in currency_markers(currency)]
+    words = [re.escape(w).replace(r"\ ", r"\s+") + r"\b" for w in currency_words(currency)]
+    return rf"(?:{'|'.join(markers)})?\s?{_AMOUNT}\s?(?:{'|'.join([*words, *markers])})?"
+
+
+def _not_money(currency: str) -> str:
+    """A lookahead that refuses a number followed by a unit that is not money."""
+    words = currency_words(currency)
+    units = [u for u in _UNITS if not any(re.fullmatch(u, w) for w in words)]
+    return rf"(?!\s?(?:{'|'.join(units)}))"
+
+
+@dataclass(frozen=True)
+class BudgetPatterns:
+    maximum: re.Pattern[str]
+    minimum: re.Pattern[str]
+    between: re.Pattern[str]
+    around: re.Pattern[str]
+
+
+@lru_cache(maxsize=32)
+def budget_patterns(currency: str) -> BudgetPatterns:
+    """The budget expressions of a store priced in ``currency``."""
+    num, not_money = _num(currency), _not_money(currency)
+    # "no more than 90" is a maximum and "no less than 30" a minimum, whatever "more"/"less" say alone
+    maximum = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{num}{not_money}", re.I)
+    minimum = re.compile(rf"\b(?<!no )(?<!not )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than|>)\s*{num}{not_money}", re.I)
+    between = re.compile(rf"\bbetween\s*{num}\s*(?:and|-|to)\s*{num}|{num}\s*(?:-|to)\s*{num}{not_money}", re.I)
+    around = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{num}{not_money}", re.I)
+    return BudgetPatterns(maximum, minimum, between, around)
+
+
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable)\b", re.I)
 _NO_BUDGET = re.compile(
     r"\b(any price|no budget|any budget|price doesn'?t matter|(?:price|money|cost) is no object|"
@@ -60,16 +79,8 @@ _SIZE = re.compile(r"\bsize\s*(?:is\s*|of\s*|:\s*)?(xxs|xs|s|m|l|xl|xxl|\d{1,2}(
 _SIZE_BARE = re.compile(r"(?<![\w-])(xxs|xs|xl|xxl)(?![\w-])", re.I)
 _SIZE_IN = re.compile(r"\b(?:in|a|an)\s+(extra small|small|medium|large|extra large|xs|xl|xxl)\b(?!\s+(?:size|tent|dog|cat|pot|pan|room|bag|backpack|bowl|roast|heat|grind|firmness))", re.I)
 # The use slot: what the product is for ("for flat feet", "for hiking", "to go camping"). Its values are
-# the catalog's tags; these are other words shoppers use for a tag (kept only if the store has the tag).
-USE_SYNONYMS = {
-    "hike": "hiking", "hiking trip": "hiking", "trek": "hiking", "camp": "camping", "camping trip": "camping",
-    "run": "running", "jog": "running", "jogging": "running", "traveling": "travel", "travelling": "travel",
-    "trip": "travel", "flight": "travel", "flat foot": "flat feet", "rainy weather": "rain", "wet weather": "rain",
-    "rainy day": "rain", "working out": "gym", "workout": "gym", "kid": "kids", "child": "kids",
-    "children": "kids", "little one": "toddler", "toddlers": "toddler", "babies": "baby", "newborn": "baby",
-    "biking": "cycling", "bike ride": "cycling", "cold": "cold weather", "swim": "swimming",
-    "commuting": "commute", "the snow": "snow", "office work": "office",
-}
+# the catalog's tags; other words shoppers use for a tag are general synonyms (vocabulary/synonyms.yaml,
+# kept only if the store has the tag).
 # Tags that say what a product is like, not what it is for ("for a budget" is the budget slot).
 NOT_USES = frozenset("budget gift gifts premium luxury classic basics everyday sale cheap her him men women".split())
 _USE_LEAD = (r"\b(?:(?:good|great|ideal|suitable|made|meant|best|perfect)\s+)?(?:for(?:\s+use\s+(?:in|on|with))?|to\s+go|"
@@ -128,6 +139,7 @@ class SlotUpdate:
     use_span: tuple[int, int] | None = None  # where the message says it ("for flat feet")
     category_from_use: bool = False  # the category was read only from the use ("something for camping")
     cheaper: bool = False  # "cheaper than that": below the top item shown
+    currency: str | None = None  # the store's currency, which the message's amounts are read in
     clear_budget: bool = False
     cleared: set[str] = field(default_factory=set)  # constraints to drop: "any color" → {"color"}
     mentioned: set[str] = field(default_factory=set)
@@ -160,26 +172,39 @@ def _word_pattern(words: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(" + "|".join(alternatives) + r")(?:e?s)?\b", re.I)
 
 
-class SlotExtractor:
-    """Extracts a ``SlotUpdate`` using the store's catalog vocabulary."""
+_LETTER_SIZE = re.compile(r"x*[sml]|x+l", re.I)
 
-    def __init__(self, catalog: Catalog):
+
+def _store_size_pattern(sizes: set[str]) -> re.Pattern[str] | None:
+    """ "size <one of the store's sizes>"; a size is not cut short ("size 10.5" is not "size 10")."""
+    if not sizes:
+        return None
+    alternatives = sorted((re.escape(s) for s in sizes), key=len, reverse=True)
+    return re.compile(r"\bsize\s*(?:is\s*|of\s*|:\s*)?(" + "|".join(alternatives) + r")(?![\w/]|\.\d)", re.I)
+
+
+class SlotExtractor:
+    """Extracts a ``SlotUpdate`` using the store's own words (``StoreVocabulary``: its catalog, general
+    synonyms that lead to it, and ``synonyms``, the store's own from its settings: store word → the
+    words its shoppers use). Raises ``UnknownStoreWord`` for a store synonym listed under a word the
+    catalog does not have."""
+
+    def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None):
         self.catalog = catalog
-        words: dict[str, str] = {}
-        for category, synonyms in CATEGORY_WORDS.items():  # no subcategory words here: see ProductTypeMatcher
-            if category in catalog.categories:
-                for word in synonyms:
-                    words.setdefault(word, category)
-        for category in catalog.categories:
-            words[category] = category
-        self._category_of = {k.lower(): v for k, v in words.items()}
-        self._category_re = _word_pattern(list(self._category_of))
-        self._brand_of = {b.lower(): b for b in catalog.brands}
+        self.store_vocabulary = words = StoreVocabulary(catalog, synonyms)
+        # a category in any spelling, or a shopper's word for one of the store's kinds (its own synonyms and
+        # the general ones that lead to its words)
+        self._kind_of = {spelling: Kind(category) for spelling, category in words.categories.items()}
+        for word, kind in words.kinds.items():
+            self._kind_of.setdefault(word, kind)
+        self._kind_re = _word_pattern(list(self._kind_of))
+        self._brand_of = words.brands
         self._brand_re = _word_pattern(list(self._brand_of))
-        self._colors = set(catalog.colors) | set(COLOR_SYNONYMS)
+        self._colors = set(words.colors)
         self._color_re = _word_pattern(sorted(self._colors))
-        self._sizes = {s.lower() for s in catalog.sizes}
-        self._types = ProductTypeMatcher(catalog)
+        self._sizes = words.sizes
+        self._size_re = _store_size_pattern(self._sizes)
+        self._types = words.types
         self.vocabulary = self._colors | self._sizes | set(SIZE_WORDS) | set(self._brand_of)
         self._use_of = self._use_vocabulary(catalog)
         alternatives = sorted((re.escape(w) for w in self._use_of), key=len, reverse=True)
@@ -195,7 +220,7 @@ class SlotExtractor:
             if tag in excluded or self._types.match(tag) is not None or not re.search(r"[a-z]{2}", tag):
                 continue
             uses[tag] = tag
-        for word, tag in USE_SYNONYMS.items():
+        for word, tag in self.store_vocabulary.uses.items():
             if tag in uses:
                 uses.setdefault(word, tag)
         return uses
@@ -219,32 +244,27 @@ class SlotExtractor:
         update = SlotUpdate()
         lowered = text.lower()
         self._extract_use(text, update)
-        if kind := self._types.match(text):
-            update.product_types, update.product_label = kind.subcategories, kind.label
-            update.mentioned |= {"product_types", "product_label"}
-            if kind.category:
-                update.category = kind.category
-                update.mentioned.add("category")
-        if self._category_re and update.category is None and not update.product_types:
+        if kind := self._types.match(self._respelled(text, update.use_span)):
+            self._set_kind(update, Kind(kind.category, kind.subcategories), kind.label)
+        if self._kind_re and update.category is None and not update.product_types:
+            # A category or a general word for one of the store's kinds ("sneakers" in a shoe store).
             # The longest match wins ("running shoe" over "shoe"); ties go to the first. Words of the use
             # count only when nothing else names a category ("shoes for a toddler" are shoes, not toys).
             without_use = lowered
             if update.use_span:
                 start, end = update.use_span
                 without_use = lowered[:start] + " " + lowered[end:]
-            matches = sorted(self._category_re.finditer(without_use), key=lambda m: -len(m.group(1)))
+            matches = sorted(self._kind_re.finditer(without_use), key=lambda m: -len(m.group(1)))
             if not matches and update.use_span:
-                matches = sorted(self._category_re.finditer(lowered), key=lambda m: -len(m.group(1)))
+                matches = sorted(self._kind_re.finditer(lowered), key=lambda m: -len(m.group(1)))
                 update.category_from_use = bool(matches)
             if matches:
-                update.category = self._category_of[matches[0].group(1).lower()]
-                update.mentioned.add("category")
+                self._set_kind(update, self._kind_of[matches[0].group(1).lower()], matches[0].group(0))
         if self._brand_re and (m := self._brand_re.search(lowered)):
             update.brand = self._brand_of[m.group(1).lower()]
             update.mentioned.add("brand")
         if self._color_re and (m := self._color_re.search(lowered)):
-            color = m.group(1).lower()
-            update.color = COLOR_SYNONYMS.get(color, color)
+            update.color = self.store_vocabulary.colors[m.group(1).lower()]
             update.mentioned.add("color")
         self._extract_size(text, update)
         self._extract_budget(text, update)
@@ -257,6 +277,25 @@ class SlotExtractor:
                 update.cleared.add(name)
         return update
 
+    def _respelled(self, text: str, use_span: tuple[int, int] | None) -> str:
+        """The message in the store's spelling ("tshirt" → "t-shirt", a store synonym → its store word)
+        for finding product types; what it is for stays as written ("a kettle for pour over" is a kettle)."""
+        if use_span is None:
+            return self.store_vocabulary.respell(text)
+        start, end = use_span
+        respell = self.store_vocabulary.respell
+        return respell(text[:start]) + text[start:end] + respell(text[end:])
+
+    @staticmethod
+    def _set_kind(update: SlotUpdate, kind: Kind, label: str) -> None:
+        """A category alone, or product types (with their category when they share one)."""
+        if kind.subcategories:
+            update.product_types, update.product_label = kind.subcategories, label
+            update.mentioned |= {"product_types", "product_label"}
+        if kind.category:
+            update.category = kind.category
+            update.mentioned.add("category")
+
     def _extract_use(self, text: str, update: SlotUpdate) -> None:
         if self._use_re and (m := self._use_re.search(text)):
             phrase = m.group(1).lower()
@@ -265,29 +304,33 @@ class SlotExtractor:
             update.mentioned.add("use")
 
     def _extract_size(self, text: str, update: SlotUpdate) -> None:
-        m = _SIZE.search(text) or _SIZE_IN.search(text) or _SIZE_BARE.search(text)
+        # the store's own sizes count after "size" ("size 10c", "size queen"), after the usual ones
+        m = _SIZE.search(text) or (self._size_re and self._size_re.search(text)) or _SIZE_IN.search(text) \
+            or _SIZE_BARE.search(text)
         if not m:
             return
         raw = m.group(1).lower()
         size = SIZE_WORDS.get(raw, raw)
-        update.size = size.upper() if size.isalpha() else size
+        update.size = size.upper() if _LETTER_SIZE.fullmatch(size) else size
         update.mentioned.add("size")
 
     def _extract_budget(self, text: str, update: SlotUpdate) -> None:
+        update.currency = self.catalog.currency
         if _NO_BUDGET.search(text):
             update.clear_budget = True
             return
-        if m := _RANGE.search(text):
+        patterns = budget_patterns(self.catalog.currency)
+        if m := patterns.between.search(text):
             values = [g for g in m.groups() if g]
             low, high = sorted(_money(v) for v in values[:2])
             update.min_price, update.max_price = low, high
-        elif m := _AROUND.search(text):
+        elif m := patterns.around.search(text):
             center = _money(m.group(1))
             update.min_price, update.max_price = round(center * 0.8, 2), round(center * 1.2, 2)
         else:
-            if m := _MAX.search(text):
+            if m := patterns.maximum.search(text):
                 update.max_price = _money(m.group(1))
-            if m := _MIN.search(text):
+            if m := patterns.minimum.search(text):
                 update.min_price = _money(m.group(1))
         if update.min_price is not None:
             update.mentioned.add("min_price")

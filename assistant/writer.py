@@ -127,7 +127,7 @@ class ReplyWriter:
             """Checked before the word is shown: grounding, novelty, and a refusal starting."""
             if self.leaks_canary(" ".join([*shown, word])):
                 return "would reveal the system prompt (canary)"
-            problem = self.verifier.check_word(word, draft.evidence, numbers, money)
+            problem = self.verifier.check_word(word, draft.evidence, numbers, money, shown[-1] if shown else "")
             if problem is None and (novel := _stems(word) - known):
                 problem = f"lead adds words found in no record: {', '.join(sorted(novel))}"
             if problem is None and REFUSAL.search(" ".join([*shown, word])):

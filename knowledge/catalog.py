@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from knowledge.schemas import Product
+from knowledge.schemas import DEFAULT_CURRENCY, Product
 
 
 class Catalog:
-    """Products by id, plus the categories, brands, colors, sizes and tags that occur in them.
+    """Products by id, plus the categories, brands, colors, sizes and tags that occur in them, and
+    the store's currency: the one most of its products are priced in (ties: the first by code).
 
-    >>> Catalog([]).categories
-    []
+    >>> Catalog([]).categories, Catalog([]).currency
+    ([], 'USD')
     """
 
     def __init__(self, products: Iterable[Product]):
@@ -25,6 +26,8 @@ class Catalog:
         self.sizes = sorted({s for p in self._by_id.values() for s in p.sizes})
         # what products are tagged for ("flat feet", "hiking", "toddler"): the vocabulary of the use slot
         self.tags = sorted({t.strip().lower() for p in self._by_id.values() for t in p.tags if t.strip()})
+        currencies = Counter(p.currency for p in self._by_id.values())
+        self.currency = min(currencies, key=lambda c: (-currencies[c], c)) if currencies else DEFAULT_CURRENCY
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -240,6 +240,21 @@ class StoreDatabase:
             row = conn.execute(select(orders.c.payload).where(orders.c.id == order_id)).scalar()
         return Order.model_validate_json(row) if row else None
 
+    def order_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(orders.c.id)).scalars().all())
+
+    def find_order_ids(self, candidates: Iterable[str]) -> dict[str, str]:
+        """The store's order ids among ``candidates``, ignoring case: ``{candidate.upper(): id}``.
+        (Each candidate is tried as written, upper and lower case, so the id index is used.)"""
+        wanted = {c.upper() for c in candidates if c}
+        variants = {v for c in candidates if c for v in (c, c.upper(), c.lower())}
+        if not variants:
+            return {}
+        with self.engine.connect() as conn:
+            found = conn.execute(select(orders.c.id).where(orders.c.id.in_(sorted(variants)))).scalars().all()
+        return {i.upper(): i for i in found if i.upper() in wanted}
+
     def orders_for(self, customer_id: str) -> list[Order]:
         with self.engine.connect() as conn:
             rows = conn.execute(

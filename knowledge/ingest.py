@@ -12,6 +12,8 @@ from knowledge.database import StoreDatabase, SyncCounts
 from knowledge.errors import ImportFileError
 from knowledge.importers import ImportResult, RowError, read_records
 from knowledge.lexical import LexicalIndex
+from knowledge.order_shapes import META_KEY as SHAPES_KEY
+from knowledge.order_shapes import dump_shapes, learn_shapes
 from knowledge.retrieval import (
     FAQ,
     FAQ_CHUNKS,
@@ -30,6 +32,8 @@ from knowledge.store_lock import (
     interrupted,
     mark_in_progress,
 )
+from knowledge.store_policy import META_KEY as POLICY_KEY
+from knowledge.store_policy import PolicyFileError, StorePolicy, read_policy, stored_policy
 from knowledge.vector_index import VectorIndex
 
 
@@ -56,6 +60,7 @@ class FileReport:
 class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     index: dict[str, SyncCounts] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about the store as a whole (its policy, …)
 
     @property
     def errors(self) -> list[tuple[str, RowError]]:
@@ -68,7 +73,7 @@ class IngestReport:
             f"index {name}: {c.added} added, {c.updated} updated, {c.deleted} deleted, {c.unchanged} unchanged"
             for name, c in self.index.items()
         ]
-        return out
+        return out + self.notes
 
 
 def _check_refs(result: ImportResult, known: set[str], attr: str, what: str) -> None:
@@ -98,6 +103,31 @@ def _read_all(paths: dict[str, Path | None]) -> dict[str, ImportResult]:
     return results
 
 
+DEFAULT_POLICY_NOTE = ("policy: none given, so the default applies: orders can be cancelled until they ship; "
+                       "address changes, returns and exchanges go to your team as tickets. Give the store's "
+                       "own rules with --policy FILE (see knowledge/IMPORT_FORMAT.md).")
+
+
+def _policy_after(db: StoreDatabase, policy: Path | None, results: dict[str, ImportResult]) -> StorePolicy | None:
+    """The policy the store will have after this import (the given file, else the stored one), checked
+    against the FAQ and catalog it will have: a misfit stops the import before anything is written.
+    None when neither a policy file nor a stored policy exists."""
+    raw = db.meta(POLICY_KEY)
+    if policy is None and raw is None:
+        return None
+    chosen = read_policy(policy) if policy is not None else stored_policy(raw)
+    faq = results.get("faq")
+    entries = faq.records if faq is not None else db.faq_entries()
+    catalog = results.get("catalog")
+    products = catalog.records if catalog is not None else db.products()
+    problems = chosen.problems([e.id for e in current_faq(entries)], {p.category for p in products})
+    if problems:
+        source = str(policy) if policy is not None else "the store's policy (given earlier with --policy)"
+        raise PolicyFileError(f"{source} does not fit the store's data; nothing was changed:\n  "
+                              + "\n  ".join(problems))
+    return chosen
+
+
 def ingest_files(
     db: StoreDatabase,
     catalog: Path | None = None,
@@ -105,14 +135,17 @@ def ingest_files(
     customers: Path | None = None,
     orders: Path | None = None,
     interactions: Path | None = None,
+    policy: Path | None = None,
 ) -> IngestReport:
     """Validate each given file and store its good rows; the vector index is synced separately.
 
     Catalog and FAQ files are the full truth: ids absent from them are deleted, except when the
-    file has bad rows (a malformed row must not delete the product it meant to update).
+    file has bad rows (a malformed row must not delete the product it meant to update). The policy
+    is checked against the FAQ and catalog the store will have before anything is written.
     """
     results = _read_all({"catalog": catalog, "faq": faq, "customers": customers, "orders": orders,
                          "interactions": interactions})
+    chosen = _policy_after(db, policy, results)
     report = IngestReport()
 
     def add(kind: str, res: ImportResult, stored: SyncCounts | int) -> None:
@@ -128,10 +161,16 @@ def ingest_files(
     if (res := results.get("orders")) is not None:
         _check_refs(res, known_customers, "customer_id", "customer")
         add("orders", res, db.upsert_orders(res.records))
+        db.set_meta(SHAPES_KEY, dump_shapes(learn_shapes(db.order_ids())))
     if (res := results.get("interactions")) is not None:
         _check_refs(res, known_customers, "customer_id", "customer")
         _check_refs(res, {p.id for p in db.products()}, "product_id", "product")
         add("interactions", res, db.add_interactions(res.records))
+    if policy is not None and chosen is not None:
+        db.set_meta(POLICY_KEY, chosen.to_json())
+        report.notes.append(f"policy: {policy} stored")
+    elif chosen is None:
+        report.notes.append(DEFAULT_POLICY_NOTE)
     return report
 
 

@@ -25,7 +25,7 @@ def product_document(hit: ProductHit, rank: int) -> Document:
         id=p.id,
         page_content=p.search_text(),
         metadata={"id": p.id, "title": p.title, "brand": p.brand, "category": p.category,
-                  "subcategory": p.subcategory, "price": float(p.price), "in_stock": p.in_stock,
+                  "subcategory": p.subcategory, "price": float(p.price), "currency": p.currency, "in_stock": p.in_stock,
                   "colors": p.colors, "sizes": p.sizes, "rank": rank, "score": hit.score, "fused_score": hit.fused},
     )
 

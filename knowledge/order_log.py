@@ -61,6 +61,7 @@ class Outcome(StrEnum):
     ABANDONED = "abandoned"  # the shopper moved on without answering
     APPLIED = "applied"  # written to the orders database
     FAILED = "failed"  # re-checked at apply time and no longer allowed
+    TICKETED = "ticketed"  # the store handles this action in person: passed to its team as a ticket
 
 
 @dataclass(frozen=True)

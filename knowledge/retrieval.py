@@ -45,7 +45,11 @@ LONG_ENTRY_WORDS = 180
 
 @dataclass(frozen=True)
 class ProductFilter:
-    """Hard constraints, applied inside the Chroma query (not after it)."""
+    """Hard constraints, applied inside the Chroma query (not after it).
+
+    A product whose variants differ in price is indexed with its lowest (``price``) and highest
+    (``price_max``) price: the query keeps it when that range meets the budget, and ``matches`` then
+    checks that a variant the shopper could buy (of the asked color and size) fits the budget."""
 
     category: str | None = None
     subcategories: tuple[str, ...] = ()
@@ -70,8 +74,9 @@ class ProductFilter:
             clauses.append({"colors": {"$contains": self.color.lower()}})
         if self.size:
             clauses.append({"sizes": {"$contains": self.size.lower()}})
-        if self.min_price is not None:
-            clauses.append({"price": {"$gte": float(self.min_price)}})
+        if self.min_price is not None:  # the highest price is the lowest one when "price_max" is absent
+            clauses.append({"$or": [{"price": {"$gte": float(self.min_price)}},
+                                    {"price_max": {"$gte": float(self.min_price)}}]})
         if self.max_price is not None:
             clauses.append({"price": {"$lte": float(self.max_price)}})
         if self.in_stock_only:  # a unit in stock in the asked color and size (see ``stock_keys``)
@@ -85,17 +90,23 @@ class ProductFilter:
 
     def matches(self, product: Product) -> bool:
         """The same constraints as ``to_where``, for candidates that do not come from the index
-        (history-based recommendations) — applied before they are scored."""
+        (history-based recommendations) — applied before they are scored — with the budget checked
+        exactly (``fits_budget``)."""
         return not (
             (self.category and product.category != self.category)
             or (self.subcategories and product.subcategory not in self.subcategories)
             or (self.brand and product.brand.lower() != self.brand.lower())
             or (self.color and self.color.lower() not in {c.lower() for c in product.colors})
             or (self.size and self.size.lower() not in {z.lower() for z in product.sizes})
-            or (self.min_price is not None and float(product.price) < float(self.min_price))
-            or (self.max_price is not None and float(product.price) > float(self.max_price))
             or (self.in_stock_only and not product.in_stock_for(self.color, self.size))
+            or not self.fits_budget(product)
         )
+
+    def fits_budget(self, product: Product) -> bool:
+        """Whether a variant the shopper could buy, of the asked color and size, costs within the budget."""
+        if self.min_price is None and self.max_price is None:
+            return True
+        return product.fits_budget(self.min_price, self.max_price, self.color, self.size, self.in_stock_only)
 
 
 @dataclass(frozen=True)
@@ -146,14 +157,17 @@ def _hash(*parts: object) -> str:
 
 
 def product_record(product: Product) -> IndexRecord:
+    low, high = product.price_range
     meta: dict[str, Any] = {
         "category": product.category,
         "subcategory": product.subcategory,
         "brand": product.brand.lower(),
-        "price": float(product.price),
+        "price": float(low),  # the lowest price; "price_max" only when the variants differ in price
         "in_stock": product.in_stock,
         "rating": float(product.rating or 0.0),
     }
+    if high != low:
+        meta["price_max"] = float(high)
     if product.colors:
         meta["colors"] = product.colors
     if product.sizes:
@@ -232,7 +246,8 @@ class FilterColumns:
     def __init__(self, ids: Sequence[str], catalog: Catalog):
         n = len(ids)
         self.known = np.zeros(n, dtype=bool)
-        self.price = np.full(n, np.nan)
+        self.price = np.full(n, np.nan)  # the lowest price of each product
+        self.price_max = np.full(n, np.nan)  # and its highest
         self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in
                                                          ("category", "subcategory", "brand", "colors", "sizes", "stock")}
         rows: dict[str, dict[str, list[int]]] = {f: {} for f in self.values}
@@ -241,7 +256,7 @@ class FilterColumns:
             if product is None:
                 continue
             self.known[i] = True
-            self.price[i] = float(product.price)
+            self.price[i], self.price_max[i] = product.price_range
             for name, vals in (("category", [product.category]), ("subcategory", [product.subcategory]),
                                ("brand", [product.brand.lower()]), ("colors", product.colors),
                                ("sizes", product.sizes), ("stock", stock_keys(product))):
@@ -270,7 +285,7 @@ class FilterColumns:
         if f.size:
             out &= self._is("sizes", f.size.lower())
         if f.min_price is not None:
-            out &= self.price >= float(f.min_price)
+            out &= self.price_max >= float(f.min_price)
         if f.max_price is not None:
             out &= self.price <= float(f.max_price)
         if f.in_stock_only:
@@ -360,26 +375,29 @@ class Retriever:
             return []
         if mode == "dense" or self.lexical is None:
             dense = self.dense_ids(query, filters, k)
-            return self._hits(list(dense)[:k], dense, {})
+            return self._hits(list(dense)[:k], dense, {}, filters)
         depth = max(k, self.depth) if mode == "hybrid" else k
         lexical = self.bm25_ids(query, filters, depth)
         if mode == "bm25":
             ids = list(lexical)[:k]
-            return self._hits(ids, self.relevance(query, ids), {})
+            return self._hits(ids, self.relevance(query, ids), {}, filters)
         dense = self.dense_ids(query, filters, depth)
         fused = rrf([list(dense), list(lexical)], self.rrf_k, [1.0, self.bm25_weight])
         ids = list(fused)[:k]
         cosine = dict(dense)
         missing = [i for i in ids if i not in cosine]
         cosine.update(self.relevance(query, missing))
-        return self._hits(ids, cosine, fused)
+        return self._hits(ids, cosine, fused, filters)
 
-    def _hits(self, ids: Sequence[str], cosine: Mapping[str, float], fused: Mapping[str, float]) -> list[ProductHit]:
+    def _hits(self, ids: Sequence[str], cosine: Mapping[str, float], fused: Mapping[str, float],
+              filters: ProductFilter) -> list[ProductHit]:
         out = []
         for id_ in ids:
             product = self.catalog.get(id_)
             if product is None:
                 continue  # index ahead of the catalog during a re-ingest; skip, never invent
+            if not filters.fits_budget(product):
+                continue  # the index filters on the price range; a variant of the asked kind must fit
             out.append(ProductHit(product, float(cosine.get(id_, 0.0)), float(fused.get(id_, 0.0))))
         return out
 

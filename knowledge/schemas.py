@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from babel.numbers import list_currencies
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 def _to_naive_utc(value: datetime) -> datetime:
@@ -26,28 +37,91 @@ UtcDatetime = Annotated[datetime, AfterValidator(_to_naive_utc)]
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Optional fields added to the format later: left out of the content hash while unset, so a
+    # record written before they existed hashes as it did then (re-ingesting it changes nothing).
+    _LATER_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def _hash_payload(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        for name in self._LATER_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, list) and value and all(isinstance(v, _Record) for v in value):
+                data[name] = [v._hash_payload() for v in value]
+        return data
 
     def content_hash(self) -> str:
         """A stable hash of the record's content, used to skip unchanged records on re-ingest."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        payload = json.dumps(self._hash_payload(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+CURRENCIES = frozenset(list_currencies())  # ISO 4217 codes (babel's CLDR data)
+DEFAULT_CURRENCY = "USD"  # a product's currency when its row names none (the documented default)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+# A file in the store's images folder (``<data_dir>/images/``): plain path segments, no "..", no hidden files.
+_IMAGE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+Price = Annotated[float, Field(gt=0, lt=1_000_000)]
+
+
+def _web_url(value: str) -> str:
+    """An absolute http(s) URL with a host; anything else (``javascript:``, ``data:``, ``//host``) is refused."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL with a host, not {value[:60]!r}")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+    return value
+
+
+def image_path_error(value: str) -> str | None:
+    """Why ``value`` is not a file name inside the images folder (None if it is one)."""
+    if ".." in value.split("/") or value.startswith("/") or "\\" in value:
+        return "a path in the images folder must be relative and must not contain '..'"
+    if not _IMAGE_PATH.match(value):
+        return "a path in the images folder may use only A-Z a-z 0-9 . _ - and /, and no hidden (.name) parts"
+    if not value.lower().endswith(IMAGE_SUFFIXES):
+        return f"an image file must end in one of {', '.join(IMAGE_SUFFIXES)}"
+    return None
+
+
 class Variant(_Record):
+    _LATER_FIELDS = frozenset({"price", "compare_at_price"})
+
     sku: str = Field(min_length=1)
     color: str | None = None
     size: str | None = None
     stock: int = Field(ge=0)
+    price: Price | None = None  # None: the product's price
+    compare_at_price: Price | None = None  # the "was" price, above the variant's own price
+
+    @field_validator("compare_at_price")
+    @classmethod
+    def _above_price(cls, value: float | None, info: ValidationInfo) -> float | None:
+        price = info.data.get("price")
+        if value is not None and price is not None and value <= price:
+            raise ValueError(f"must be greater than the variant's price {price:g}")
+        return value
+
+    def matches(self, color: str | None = None, size: str | None = None) -> bool:
+        """A variant without a color (size) matches any asked color (size)."""
+        return ((color is None or self.color is None or self.color.lower() == color.lower())
+                and (size is None or self.size is None or self.size.lower() == size.lower()))
 
 
 class Product(_Record):
+    _LATER_FIELDS = frozenset({"compare_at_price", "image_url", "url"})
+
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     title: str = Field(min_length=2, max_length=200)
     brand: str = Field(min_length=1)
     category: str = Field(min_length=1)
     subcategory: str = ""
-    price: float = Field(gt=0, lt=1_000_000)
-    currency: str = Field(default="USD", min_length=3, max_length=3)
+    price: Price  # may be left out when every variant has its own price: then the lowest of them
+    compare_at_price: Price | None = None  # the "was" price, above ``price``
+    currency: str = Field(default=DEFAULT_CURRENCY, min_length=3, max_length=3)
     stock: int = Field(ge=0)
     rating: float | None = Field(default=None, ge=0, le=5)
     review_count: int = Field(default=0, ge=0)
@@ -55,11 +129,68 @@ class Product(_Record):
     tags: list[str] = Field(default_factory=list)
     description: str = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=list)
+    image_url: str | None = Field(default=None, max_length=2000)  # http(s) URL, or a file in <data_dir>/images/
+    url: str | None = Field(default=None, max_length=2000)  # the product's page in the store (http(s))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _price_from_variants(cls, data: Any) -> Any:
+        """No ``price`` (or an empty one) while every variant has its own: the lowest variant price."""
+        if not isinstance(data, dict) or data.get("price") not in (None, ""):
+            return data
+        variants = data.get("variants")
+        if not isinstance(variants, list) or not variants:
+            return data  # pydantic reports "price: Field required"
+        prices = [v.get("price") if isinstance(v, dict) else getattr(v, "price", None) for v in variants]
+        if all(p in (None, "") for p in prices):
+            return data  # pydantic reports "price: Field required"
+        if any(p in (None, "") for p in prices):
+            missing = [str(v.get("sku") if isinstance(v, dict) else getattr(v, "sku", "?"))
+                       for v, p in zip(variants, prices, strict=True) if p in (None, "")]
+            raise ValueError(f"price is required unless every variant has its own price "
+                             f"(variants without one: {', '.join(missing[:5])})")
+        try:
+            return {**data, "price": min(float(p) for p in prices if p is not None)}
+        except (TypeError, ValueError):
+            return data  # a malformed variant price is reported on that variant
 
     @field_validator("category", "subcategory")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (such as USD, EUR, GBP)")
+        return code
+
+    @field_validator("compare_at_price")
+    @classmethod
+    def _above_price(cls, value: float | None, info: ValidationInfo) -> float | None:
+        price = info.data.get("price")
+        if value is not None and price is not None and value <= price:
+            raise ValueError(f"must be greater than the price {price:g}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _page_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else _web_url(value.strip())
+
+    @field_validator("image_url")
+    @classmethod
+    def _image_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if urlsplit(value).scheme or value.startswith("//"):
+            return _web_url(value)
+        if (problem := image_path_error(value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _stock_matches_variants(self) -> Product:
@@ -68,18 +199,84 @@ class Product(_Record):
                 f"stock {self.stock} differs from the sum of variant stock "
                 f"{sum(v.stock for v in self.variants)}"
             )
+        for v in self.variants:  # a variant's own compare-at price with its own price is checked on the variant
+            if v.price is None and v.compare_at_price is not None and v.compare_at_price <= self.price:
+                raise ValueError(f"variant {v.sku}: compare_at_price {v.compare_at_price:g} must be greater "
+                                 f"than its price {self.price:g} (the product's)")
         return self
+
+    # -- prices -----------------------------------------------------------------------------------
+    def price_of(self, variant: Variant | None = None) -> float:
+        """What ``variant`` costs (its own price, else the product's); the product's price for None."""
+        return variant.price if variant is not None and variant.price is not None else self.price
+
+    def compare_at_of(self, variant: Variant | None = None) -> float | None:
+        """The "was" price of ``variant``: its own, or the product's when it has no price of its own."""
+        if variant is None:
+            return self.compare_at_price
+        if variant.compare_at_price is not None:
+            return variant.compare_at_price
+        return self.compare_at_price if variant.price is None else None
+
+    @property
+    def prices(self) -> list[float]:
+        """Every price the product is sold at (each variant's, or the product's without variants)."""
+        return [self.price_of(v) for v in self.variants] or [self.price]
+
+    @property
+    def price_range(self) -> tuple[float, float]:
+        """The lowest and highest price over the variants (equal when they all cost the same)."""
+        prices = self.prices
+        return min(prices), max(prices)
+
+    def matching_variants(self, color: str | None = None, size: str | None = None) -> list[Variant]:
+        return [v for v in self.variants if v.matches(color, size)]
+
+    def buyable_variants(self, color: str | None = None, size: str | None = None,
+                         in_stock_only: bool = False) -> list[Variant]:
+        """The variants a shopper asking for ``color``/``size`` could buy: the matching ones in stock
+        (all matching ones when none is in stock, unless ``in_stock_only``); when no variant matches,
+        every variant (none if ``in_stock_only``)."""
+        matching = self.matching_variants(color, size)
+        if not matching:
+            return [] if in_stock_only else list(self.variants)
+        available = [v for v in matching if v.stock > 0]
+        return available if available or in_stock_only else matching
+
+    def prices_for(self, color: str | None = None, size: str | None = None, in_stock_only: bool = False) -> list[float]:
+        """The prices of ``buyable_variants`` (the product's price when it has no variants)."""
+        if not self.variants:
+            return [self.price]
+        return [self.price_of(v) for v in self.buyable_variants(color, size, in_stock_only)]
+
+    def offer(self, color: str | None = None, size: str | None = None) -> tuple[float, float, float | None]:
+        """What a shopper asking for ``color``/``size`` is quoted: the lowest and highest price of the
+        variants they could buy, and the compare-at ("was") price when those share one price and one
+        compare-at price (else None)."""
+        if not self.variants:
+            return self.price, self.price, self.compare_at_price
+        variants = self.buyable_variants(color, size) or list(self.variants)
+        prices = [self.price_of(v) for v in variants]
+        was = {self.compare_at_of(v) for v in variants}
+        low, high = min(prices), max(prices)
+        return low, high, was.pop() if low == high and len(was) == 1 else None
+
+    def fits_budget(self, min_price: float | None = None, max_price: float | None = None, color: str | None = None,
+                    size: str | None = None, in_stock_only: bool = False) -> bool:
+        """Whether some variant the shopper could buy (see ``prices_for``) costs between the bounds."""
+        return any((min_price is None or p >= min_price) and (max_price is None or p <= max_price)
+                   for p in self.prices_for(color, size, in_stock_only))
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
 
     def _attribute_list(self, name: str) -> list[str]:
+        """The attribute's values, then those only its variants name ("purple" on one variant)."""
         value = self.attributes.get(name)
-        if value is None:
-            return []
-        values = [value] if isinstance(value, str) else value
-        return [v.strip().lower() for v in values if v.strip()]
+        values = [] if value is None else [value] if isinstance(value, str) else list(value)
+        values += [getattr(v, name) or "" for v in self.variants]
+        return list(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
 
     @property
     def colors(self) -> list[str]:
@@ -94,12 +291,7 @@ class Product(_Record):
         without variants use total stock."""
         if not self.variants:
             return self.in_stock
-        return any(
-            v.stock > 0
-            and (color is None or v.color is None or v.color.lower() == color)
-            and (size is None or v.size is None or v.size.lower() == size.lower())
-            for v in self.variants
-        )
+        return any(v.stock > 0 and v.matches(color, size) for v in self.variants)
 
     def search_text(self) -> str:
         """The text that is embedded and indexed for retrieval."""

@@ -73,3 +73,30 @@ def second_store(services, tmp_path_factory: pytest.TempPathFactory):
     report = store.ingest(**paths)
     assert not report.errors, report.lines()
     return store
+
+
+@pytest.fixture(scope="session")
+def kestrel(services, tmp_path_factory: pytest.TempPathFactory):
+    """The second bundled sample store, "Kestrel Supply" (EUR, its own policy, ``N`` + 7-digit order
+    numbers), built as ``aisle demo --store kestrel`` builds it, on the demo's loaded models."""
+    from assistant.services import Services
+
+    store = Services(Settings(data_dir=tmp_path_factory.mktemp("kestrel"), models_dir=MODELS_DIR, clock=NOW,
+                              safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))
+    store.__dict__["embedder"] = services.embedder
+    store.__dict__["llm"] = services.llm
+    report = store.build_demo(progress=False, store="kestrel")
+    assert not report.errors, report.lines()
+    return store
+
+
+@pytest.fixture(scope="session", params=["demo", "kestrel"])
+def sample_store(request: pytest.FixtureRequest):
+    """Each bundled sample store in turn: a test using it proves a feature on both."""
+    return request.getfixturevalue("services" if request.param == "demo" else "kestrel")
+
+
+@pytest.fixture(scope="session", params=["demo", "kestrel", "imported"])
+def any_store(request: pytest.FixtureRequest):
+    """The two bundled stores and "Harbor & Pine", imported with ``aisle ingest`` and no policy file."""
+    return request.getfixturevalue({"demo": "services", "kestrel": "kestrel", "imported": "second_store"}[request.param])

@@ -97,3 +97,65 @@ def test_help_lists_the_commands():
     assert result.returncode == 0, result.stderr
     for command in ("ingest", "demo", "chat", "serve"):
         assert command in result.stdout
+
+
+def test_ingest_without_a_policy_says_the_default_applies(tmp_path, store_files):
+    catalog, faq = store_files
+    result = run_cli("ingest", "--catalog", str(catalog), "--faq", str(faq), "--data-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    assert "policy: none given, so the default applies" in result.stdout
+    assert "returns and exchanges go to your team as tickets" in result.stdout
+
+
+def test_a_policy_that_does_not_fit_the_store_is_refused_naming_the_key(tmp_path, store_files):
+    catalog, faq = store_files
+    data_dir = tmp_path / "state"
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[returns]\nhandling = "self_service"\nwindow_days = 30\nfaq = "returns"\n'
+                      'non_returnable = ["garden"]\n'
+                      '[returns.by_category.kitchen]\ndays = 10\nfaq = "kitchen-returns"\n', encoding="utf-8")
+    refused = run_cli("ingest", "--catalog", str(catalog), "--faq", str(faq), "--policy", str(policy),
+                      "--data-dir", str(data_dir))
+    assert refused.returncode == 1
+    assert "returns.by_category.kitchen.faq: FAQ entry 'kitchen-returns' is not in the store's current FAQ" \
+        in refused.stderr
+    assert "returns.non_returnable[0]: category 'garden' is not a category of the catalog" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    assert StoreDatabase(f"sqlite:///{data_dir / 'aisle.db'}").count("products") == 0
+
+    policy.write_text('[returns]\nwindow_days = "thirty"\n[refunds]\ndays = 3\n', encoding="utf-8")
+    invalid = run_cli("ingest", "--policy", str(policy), "--data-dir", str(data_dir))
+    assert invalid.returncode == 1
+    assert "returns.window_days: Input should be a valid integer" in invalid.stderr
+    assert "refunds: Extra inputs are not permitted" in invalid.stderr
+
+
+def test_a_stored_policy_is_kept_and_guards_later_imports(tmp_path, store_files):
+    catalog, faq = store_files
+    data_dir = tmp_path / "state"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("returns:\n  handling: self_service\n  window_days: 30\n  faq: returns\n", encoding="utf-8")
+    stored = run_cli("ingest", "--catalog", str(catalog), "--faq", str(faq), "--policy", str(policy),
+                     "--data-dir", str(data_dir))
+    assert stored.returncode == 0, stored.stderr
+    assert f"policy: {policy} stored" in stored.stdout
+    db = StoreDatabase(f"sqlite:///{data_dir / 'aisle.db'}")
+    assert json.loads(db.meta("policy") or "{}")["returns"]["window_days"] == 30
+
+    # a new FAQ without the entry the policy cites would leave the policy citing nothing: refused
+    other_faq = tmp_path / "faq2.jsonl"
+    other_faq.write_text(json.dumps({"id": "shipping", "title": "How fast do you ship?", "topic": "shipping",
+                                     "updated": "2026-02-01", "body": "Within two business days."}) + "\n",
+                         encoding="utf-8")
+    refused = run_cli("ingest", "--faq", str(other_faq), "--data-dir", str(data_dir))
+    assert refused.returncode == 1
+    assert "returns.faq: FAQ entry 'returns' is not in the store's current FAQ" in refused.stderr
+    assert [e.id for e in db.faq_entries()] == ["returns"]  # nothing was changed
+    # a policy that stopped fitting (say, a restored database) stops the app at start, naming the key
+    from assistant.config import Settings
+    from assistant.services import Services
+    from knowledge.store_policy import PolicyFileError
+
+    db.set_meta("policy", json.dumps({"exchanges": {"handling": "self_service", "limit_faq": "gone"}}))
+    with pytest.raises(PolicyFileError, match="exchanges.limit_faq: FAQ entry 'gone'"):
+        Services(Settings(data_dir=data_dir)).policy  # noqa: B018

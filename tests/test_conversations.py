@@ -15,18 +15,37 @@ import pytest
 import yaml
 
 from assistant.errors import InvalidMessage
+from assistant.money import format_money
 from assistant.session import SessionState
 from assistant.slots import suits_use
 
 CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
-_PRICE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
+# An amount written as money, in any of the stores' currencies: "$12", "€12.50", "12,50 €", "EUR 12.50", "12.50 EUR".
+_CODE = r"(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)"
+_PRICE = re.compile(rf"(?:[$€£¥]|\b{_CODE}\s?)\s?(\d[\d,.]*\d|\d)|(\d[\d,.]*\d|\d)\s?(?:[€£]|{_CODE}\b)")
+
+
+def _prices(text: str) -> list[float]:
+    """The amounts ``_PRICE`` finds ("12,50" is twelve and a half, "1,299.50" a thousand and more)."""
+    out = []
+    for m in _PRICE.finditer(text):
+        raw = m.group(1) or m.group(2)
+        out.append(float(raw.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", raw) else raw.replace(",", "")))
+    return out
+
+
+STORES = {"demo": "services", "kestrel": "kestrel"}  # a conversation's ``stores`` → the fixture of each
 
 
 def _load() -> list[Any]:
+    """One case per conversation and store: ``stores`` (default ``[demo]``) lists the bundled stores a
+    conversation runs on; those not about one store's own products and orders run on both."""
     cases = []
     for path in CONVERSATIONS:
         for convo in yaml.safe_load(path.read_text(encoding="utf-8")):
-            cases.append(pytest.param(convo, id=f"{path.stem}:{convo['name']}"))
+            for store in convo.get("stores", ["demo"]):
+                assert store in STORES, f"{path.name}: {convo['name']}: unknown store {store!r}"
+                cases.append(pytest.param(convo, store, id=f"{path.stem}:{convo['name']}[{store}]"))
     return cases
 
 
@@ -39,7 +58,7 @@ def _allowed_prices(reply, services, message: str) -> set[float]:
     # the shopper's own constraints (e.g. "under $148.99" after "cheaper") are facts of the session
     texts = [message, *reply.constraints] + [faq[f.id].body for f in reply.faq if f.id in faq]
     for text in texts:
-        allowed |= {float(v.replace(",", "")) for v in _PRICE.findall(text)}
+        allowed |= set(_prices(text))
         allowed |= {float(v) for v in re.findall(r"\d+(?:\.\d+)?", text)}
     # a price difference in a comparison is derived from the two prices shown
     if len(reply.products) == 2:
@@ -99,7 +118,7 @@ def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog
     if "cheaper_than_shown" in expect:  # every item costs less than that item shown before
         limit = catalog.require(_shown(shown_before, expect["cheaper_than_shown"])).price
         assert all(p.price < limit for p in products), ([(p.id, p.price) for p in products], limit)
-        assert f"under ${limit - 0.01:.2f}" in reply.constraints, reply.constraints
+        assert f"under {format_money(limit - 0.01, catalog.currency)}" in reply.constraints, reply.constraints
     if "faq_ids_any" in expect:
         assert set(reply.faq_ids) & set(expect["faq_ids_any"]), reply.faq_ids
     if "faq_ids_none" in expect:
@@ -143,8 +162,10 @@ def _check_service(expect: dict[str, Any], reply, services, state: SessionState,
 
 @pytest.mark.slow
 @pytest.mark.integration
-@pytest.mark.parametrize("convo", _load())
-def test_conversation(convo: dict[str, Any], assistant, services, catalog) -> None:
+@pytest.mark.parametrize(("convo", "store"), _load())
+def test_conversation(convo: dict[str, Any], store: str, request: pytest.FixtureRequest) -> None:
+    services = request.getfixturevalue(STORES[store])
+    assistant, catalog = services.assistant, services.catalog
     state = SessionState(customer_id=convo.get("customer"))
     for number, turn in enumerate(convo["turns"], start=1):
         expect = turn.get("expect", {})
@@ -161,8 +182,8 @@ def test_conversation(convo: dict[str, Any], assistant, services, catalog) -> No
             new = services.order_log.entries(session_id=state.session_id)[: -logged or None]
             _check_service(expect, reply, services, state, [e.outcome.value for e in reversed(new)])
             allowed = _allowed_prices(reply, services, turn["user"])
-            for raw in _PRICE.findall(reply.text):
-                assert float(raw.replace(",", "")) in allowed, f"ungrounded price ${raw}"
+            for amount in _prices(reply.text):
+                assert amount in allowed, f"ungrounded price {amount:g}"
         except AssertionError as exc:
             raise AssertionError(context + str(exc)) from exc
 
@@ -171,7 +192,7 @@ WORDS_ONLY = {"text_contains", "text_not_contains"}
 
 
 def test_at_least_sixty_conversations_cover_every_intent_and_assert_facts() -> None:
-    convos = [c.values[0] for c in _load()]
+    convos = list({id(c.values[0]): c.values[0] for c in _load()}.values())
     assert len(convos) >= 60
     for convo in convos:  # every conversation checks state or facts somewhere, not only wording
         keys = {k for turn in convo["turns"] for k in turn.get("expect", {})}

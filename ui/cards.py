@@ -1,12 +1,23 @@
 """HTML for product cards, constraint chips, comparisons, sources and a clicked card's details: pure
-functions (every value escaped), shared by the shopper widget and the agent copilot."""
+functions (every value escaped), shared by the shopper widget and the agent copilot.
+
+A product's image is shown when it is on an allowed host (``[safety] allowed_link_hosts``) or a file
+Aisle serves from its images folder (``IMAGES_ROUTE``); its title links to its page in the store when
+that page is on an allowed host. Anything else gets the placeholder and no link."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
+from urllib.parse import quote, urlsplit
 
+from assistant.answers.draft import price_text
+from assistant.links import host_allowed
+from assistant.money import format_money
 from assistant.reply import ProductRef, Reply
-from knowledge.schemas import Product
+from knowledge.schemas import Product, image_path_error
+
+IMAGES_ROUTE = "/images"  # where ui/server.py serves <data_dir>/images/
 
 CSS = """
 .aisle-cards {display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px;}
@@ -15,8 +26,12 @@ CSS = """
 .aisle-card:hover, .aisle-card:focus {border-color: #3b6ea8; outline: none; box-shadow: 0 0 0 2px #3b6ea833;}
 .aisle-card .ph {height: 70px; border-radius: 8px; display: flex; align-items: center; justify-content: center;
   font-size: 28px; font-weight: 700; color: #fff; margin-bottom: 8px;}
+.aisle-card .img {display: block; width: 100%; height: 70px; object-fit: contain; border-radius: 8px;
+  margin-bottom: 8px; background: #f3f5f7;}
 .aisle-card .t {font-weight: 600; font-size: 14px; line-height: 1.25;}
+.aisle-card .t a, .aisle-details a {color: inherit; text-decoration: underline;}
 .aisle-card .p {font-size: 16px; font-weight: 700; margin-top: 4px;}
+.aisle-card .was {font-size: 12px; color: #5b6470;}
 .aisle-card .s {font-size: 12px;} .aisle-card .s.out {color: #b3261e;} .aisle-card .s.in {color: #1b7f3b;}
 .aisle-card .r {font-size: 12px; color: #5b6470; margin-top: 4px; font-style: italic;}
 .aisle-chip {display: inline-flex; align-items: center; gap: 4px; padding: 2px 4px 2px 10px; margin: 2px;
@@ -38,6 +53,7 @@ CSS = """
 # ``{"compare": ...}`` from its Compare button.
 CARD_CLICK_JS = """
 const fire = (event) => {
+  if (event.target.closest('a')) return;  // the title's link to the store opens the product page
   const toggle = event.target.closest('[data-compare]');
   if (toggle && element.contains(toggle)) { trigger('click', {compare: toggle.dataset.compare}); return; }
   const card = event.target.closest('[data-product-id]');
@@ -45,15 +61,50 @@ const fire = (event) => {
 };
 element.addEventListener('click', fire);
 element.addEventListener('keydown', (event) => {
+  if (event.target.closest('a')) return;
   if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); fire(event); }
 });
 """
 _PALETTE = ("#3b6ea8", "#a8553b", "#3b8a5a", "#7a4fa0", "#a0894f", "#4f8fa0", "#a04f6e", "#5a5f6b")
 
 
-def _placeholder(ref: ProductRef) -> str:
-    color = _PALETTE[sum(map(ord, ref.category)) % len(_PALETTE)]
-    return f'<div class="ph" style="background:{color}" aria-hidden="true">{escape(ref.category[:1].upper())}</div>'
+def _placeholder(category: str) -> str:
+    color = _PALETTE[sum(map(ord, category)) % len(_PALETTE)]
+    return f'<div class="ph" style="background:{color}" aria-hidden="true">{escape(category[:1].upper())}</div>'
+
+
+def image_src(image_url: str | None, hosts: Iterable[str] = ()) -> str | None:
+    """Where a card may load ``image_url`` from: the URL itself when it is http(s) on an allowed host,
+    Aisle's images route for a file of the images folder; None otherwise (the placeholder is shown)."""
+    if not image_url:
+        return None
+    if urlsplit(image_url).scheme or image_url.startswith(("/", "\\")):
+        return image_url if _web_link(image_url, hosts) else None
+    return f"{IMAGES_ROUTE}/{quote(image_url)}" if image_path_error(image_url) is None else None
+
+
+def _web_link(url: str | None, hosts: Iterable[str]) -> bool:
+    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https") and host_allowed(url or "", hosts)
+
+
+def _media(category: str, image_url: str | None, hosts: Iterable[str]) -> str:
+    src = image_src(image_url, hosts)
+    if src is None:
+        return _placeholder(category)
+    return f'<img class="img" src="{escape(src)}" alt="" loading="lazy" referrerpolicy="no-referrer">'
+
+
+def _title(title: str, url: str | None, hosts: Iterable[str]) -> str:
+    """The title, linked to the product's page when that page is on an allowed host (a new tab)."""
+    if not _web_link(url, hosts):
+        return escape(title)
+    return (f'<a href="{escape(url or "")}" target="_blank" rel="noopener noreferrer" '
+            f'title="Open in the store">{escape(title)}</a>')
+
+
+def _ref_price(ref: ProductRef) -> str:
+    price = format_money(ref.price, ref.currency)
+    return f"from {price}" if ref.price_max is not None else price
 
 
 # The chips' remove buttons: ``{"chip": ...}`` in ``gr.EventData``.
@@ -65,15 +116,19 @@ element.addEventListener('click', (event) => {
 """
 
 
-def product_card(ref: ProductRef, compared: bool = False) -> str:
+def product_card(ref: ProductRef, compared: bool = False, hosts: Iterable[str] = ()) -> str:
+    """``hosts``: the allowed link hosts, for the product's image and page."""
+    hosts = list(hosts)
     stock = ("out of stock", "out") if ref.stock <= 0 else (
         (f"only {ref.stock} left", "in") if ref.stock < 5 else ("in stock", "in"))
     rating = f" · ★ {ref.rating:.1f}" if ref.rating is not None else ""
+    was = (f'<div class="was">was <s>{escape(format_money(ref.compare_at_price, ref.currency))}</s></div>'
+           if ref.compare_at_price is not None else "")
     return (
         f'<div class="aisle-card" data-product-id="{escape(ref.id)}" role="button" tabindex="0" '
-        f'title="Show details">{_placeholder(ref)}'
-        f'<div class="t">{escape(ref.title)}</div>'
-        f'<div class="p">${ref.price:,.2f}</div>'
+        f'title="Show details">{_media(ref.category, ref.image_url, hosts)}'
+        f'<div class="t">{_title(ref.title, ref.url, hosts)}</div>'
+        f'<div class="p">{escape(_ref_price(ref))}</div>{was}'
         f'<div class="s {stock[1]}">{stock[0]}{rating}</div>'
         f'<div class="r">{escape(ref.reason)}</div>'
         f'<button class="cmp" type="button" data-compare="{escape(ref.id)}" aria-pressed="{str(compared).lower()}" '
@@ -81,17 +136,18 @@ def product_card(ref: ProductRef, compared: bool = False) -> str:
     )
 
 
-def cards_html(reply: Reply | None, compared: list[str] | tuple[str, ...] = ()) -> str:
-    return refs_html(reply.products if reply is not None else [], compared)
+def cards_html(reply: Reply | None, compared: list[str] | tuple[str, ...] = (), hosts: Iterable[str] = ()) -> str:
+    return refs_html(reply.products if reply is not None else [], compared, hosts)
 
 
-def refs_html(refs: list[ProductRef], compared: list[str] | tuple[str, ...] = ()) -> str:
+def refs_html(refs: list[ProductRef], compared: list[str] | tuple[str, ...] = (), hosts: Iterable[str] = ()) -> str:
     if not refs:
         return '<div class="aisle-cards-empty">Products I suggest will appear here.</div>'
-    return '<div class="aisle-cards">' + "".join(product_card(p, p.id in compared) for p in refs) + "</div>"
+    hosts = list(hosts)
+    return '<div class="aisle-cards">' + "".join(product_card(p, p.id in compared, hosts) for p in refs) + "</div>"
 
 
-COMPARE_ROWS = (("Price", lambda p: f"${p.price:,.2f}"), ("Brand", lambda p: p.brand),
+COMPARE_ROWS = (("Price", price_text), ("Brand", lambda p: p.brand),
                 ("Rating", lambda p: f"★ {p.rating:.1f} ({p.review_count})" if p.rating is not None else "—"),
                 ("Stock", lambda p: "out of stock" if p.stock <= 0 else f"{p.stock} in stock"),
                 ("Colors", lambda p: ", ".join(p.colors) or "—"), ("Sizes", lambda p: ", ".join(p.sizes) or "—"))
@@ -122,18 +178,22 @@ def compare_html(products: list[Product]) -> str:
 
 
 
-def card_details(product: Product | None) -> str:
-    """The panel under the cards: what a shopper sees after clicking a card."""
+def card_details(product: Product | None, hosts: Iterable[str] = ()) -> str:
+    """The panel under the cards: what a shopper sees after clicking a card (``hosts``: as for cards)."""
     if product is None:
         return '<div class="aisle-details-empty">Click a product card to see its details.</div>'
+    hosts = list(hosts)
     rating = f" · ★ {product.rating:.1f} ({product.review_count} reviews)" if product.rating is not None else ""
     options = [f"{name}: {', '.join(values)}" for name, values in (("colors", product.colors),
                                                                     ("sizes", product.sizes)) if values]
     stock = "out of stock" if product.stock <= 0 else f"{product.stock} in stock"
+    image = (f'<img class="img" src="{escape(src)}" alt="{escape(product.title)}" loading="lazy" '
+             f'referrerpolicy="no-referrer" style="max-height: 160px; max-width: 100%;">'
+             if (src := image_src(product.image_url, hosts)) else "")
     return (
-        f'<div class="aisle-details" data-detail-id="{escape(product.id)}">'
-        f'<div class="t">{escape(product.title)}</div>'
-        f'<div>{escape(product.brand)} · <b>${product.price:,.2f}</b> · {stock}{rating}</div>'
+        f'<div class="aisle-details" data-detail-id="{escape(product.id)}">{image}'
+        f'<div class="t">{_title(product.title, product.url, hosts)}</div>'
+        f'<div>{escape(product.brand)} · <b>{escape(price_text(product))}</b> · {stock}{rating}</div>'
         + (f'<div>{escape(" · ".join(options))}</div>' if options else "")
         + f'<div class="d">{escape(product.description)}</div></div>'
     )

@@ -141,7 +141,8 @@ def copilot_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
         except (LookupError, AisleError) as exc:
             return f"_{exc}_", "", refs_html([]), {}
         products = [ProductRef(**p) for p in data["next_best_products"]]
-        return data["sources_markdown"], data["text"], refs_html(products), data["sources"]
+        return (data["sources_markdown"], data["text"],
+                refs_html(products, hosts=services.settings.safety.allowed_link_hosts), data["sources"])
 
     def on_send(session_id: str, text: str, author: str, sources: dict[str, list[str]], request: gr.Request):
         name = getattr(request, "username", None) or author

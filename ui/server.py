@@ -1,5 +1,6 @@
 """One web server for everything: the shopper widget at ``/``, the staff app (copilot and admin)
-at ``/staff``, and the embed snippet at ``/embed.js`` with an example page at ``/embed/example``.
+at ``/staff``, the embed snippet at ``/embed.js`` with an example page at ``/embed/example``, and the
+store's product images from ``<data_dir>/images/`` at ``/images/`` (``ui/images.py``).
 
 All assets come from Aisle itself: the theme uses the system's fonts, so no page fetches anything
 from a CDN or a font service.
@@ -23,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from assistant.identity import EmbedTokens
 from assistant.services import Services
 from ui.cards import CSS
+from ui.images import IMAGES_FOLDER, add_image_route
 from ui.shopper import build_shopper
 from ui.staff import build_staff
 
@@ -59,7 +61,7 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
     if embed_secret is not None:
         tokens = EmbedTokens(embed_secret, tokens.claim, tokens.customer_exists, tokens.max_ttl_s)
     password = os.environ.get(ui.staff_password_env, "") if staff_password is None else staff_password
-    app = FastAPI(title=f"{services.settings.store_name} · Aisle")
+    app = FastAPI(title=f"{services.store_name} · Aisle")
 
     @app.get("/embed.js", include_in_schema=False)
     def embed_js() -> Response:
@@ -73,6 +75,8 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    add_image_route(app, services.settings.data_dir / IMAGES_FOLDER)  # the store's product images
 
     waiting = ui.queue_size if queue_size is None else queue_size
     shopper = build_shopper(services, demo_mode, tokens).queue(default_concurrency_limit=concurrency, max_size=waiting)

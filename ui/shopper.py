@@ -46,16 +46,8 @@ from ui.cards import (
     refs_html,
     sources_markdown,
 )
+from ui.examples import chat_examples
 
-EXAMPLES = [
-    "running shoes under $80 for flat feet",
-    "what about in blue?",
-    "compare the first two",
-    "where is my order?",
-    "can I return my last order?",
-    "do you ship to Canada?",
-    "talk to a human",
-]
 MAX_COMPARED = 3
 DEMO_BANNER = ("**Demo mode:** anyone can act as any customer with the *You are* menu. A real store turns "
                "this off (`[ui] customer_picker = false`) and signs shoppers in with the embed's token.")
@@ -105,7 +97,9 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
     """``demo_mode``: visitors may act as any customer (the bundled demo); otherwise a shopper is a
     guest or signed in by a token the store minted (``tokens``)."""
     conversations = services.conversations
-    store = services.settings.store_name
+    store = services.store_name
+    examples = chat_examples(services.catalog)
+    hosts = conversations.link_hosts  # where cards may show images from and link to (besides Aisle)
     sessions = ShopperSessions(conversations, lambda cid: services.db.customer(cid) is not None, demo_mode, tokens)
 
     def _fail(exc: Exception) -> gr.Error:
@@ -127,7 +121,7 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
             raise _fail(exc) from exc
         assert reply is not None
         history = history + [{"role": "assistant", "content": reply.text}]
-        yield (history, cards_html(reply), chips_html(reply.constraints), sources_markdown(reply), session_id,
+        yield (history, cards_html(reply, hosts=hosts), chips_html(reply.constraints), sources_markdown(reply), session_id,
                reply.products, "")
 
     def start(request: gr.Request):
@@ -160,14 +154,14 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
             pid = str(data["compare"])
             compared = [p for p in compared if p != pid] if pid in compared else [*compared, pid][-MAX_COMPARED:]
             products = [p for p in map(services.catalog.get, compared) if p is not None]
-            return compare_html(products), refs_html(shown, compared), session_id, compared
+            return compare_html(products), refs_html(shown, compared, hosts), session_id, compared
         product_id = str(data.get("product_id") or "")
         try:
             session_id = sessions.ensure(None, session_id, client_of(request))
             services.feedback.click(conversations.session(session_id), product_id)
         except AisleError as exc:
             raise _fail(exc) from exc
-        return card_details(services.catalog.get(product_id)), gr.skip(), session_id, compared
+        return card_details(services.catalog.get(product_id), hosts), gr.skip(), session_id, compared
 
     def remove_chip(session_id: str | None, history: list[dict[str, Any]], evt: gr.EventData, request: gr.Request):
         data = evt._data if isinstance(evt._data, dict) else {}
@@ -177,7 +171,7 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
         except AisleError as exc:
             raise _fail(exc) from exc
         history = [*history, {"role": "assistant", "content": reply.text}]
-        return history, cards_html(reply), chips_html(reply.constraints), sources_markdown(reply), reply.products, []
+        return history, cards_html(reply, hosts=hosts), chips_html(reply.constraints), sources_markdown(reply), reply.products, []
 
     def rate_reply(session_id: str | None, evt: gr.LikeData) -> None:
         """A thumb on a reply; taking a thumb back keeps the earlier rating on record."""
@@ -284,11 +278,11 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
                                      placeholder="Ask about products, orders or policies.",
                                      feedback_options=("Like", "Dislike"))
                 with gr.Row():
-                    box = gr.Textbox(placeholder="e.g. running shoes under $80 for flat feet", show_label=False,
+                    box = gr.Textbox(placeholder=f"e.g. {examples[0]}", show_label=False,
                                      scale=5, max_length=services.settings.max_message_chars * 2, autofocus=True,
                                      elem_id="aisle-message")
                     send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="aisle-send")
-                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                gr.Examples(examples, inputs=box, label="Try")
             with gr.Column(scale=2, min_width=280):
                 # the picker exists only in demo mode: otherwise there is no component to send a customer id in
                 if demo_mode:

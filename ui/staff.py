@@ -12,8 +12,8 @@ from ui.copilot_tab import copilot_tab
 
 
 def build_staff(services: Services) -> gr.Blocks:
-    with gr.Blocks(title=f"{services.settings.store_name} · staff") as app:
-        gr.Markdown(f"## {services.settings.store_name} · support copilot and store admin")
+    with gr.Blocks(title=f"{services.store_name} · staff") as app:
+        gr.Markdown(f"## {services.store_name} · support copilot and store admin")
         endpoints = copilot_tab(services, app)
         endpoints += admin_tab(services, app)
         register(endpoints)

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.grounding import Evidence
+from assistant.money import format_money
 from assistant.order_tools import ProposedAction
 from assistant.reply import FaqRef, ProductRef
-from knowledge.schemas import Product
+from knowledge.schemas import DEFAULT_CURRENCY, Product
 
 
 @dataclass
@@ -34,8 +35,19 @@ def store_label(text: str) -> str:
     return " ".join((words.group(0) if words else "").split()[:4]) or "item"
 
 
-def money(value: float, currency: str = "USD") -> str:
-    return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
+def money(value: float, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount in its currency, as babel writes it in English: "$80.00", "€12.50", "£5.00"."""
+    return format_money(value, currency)
+
+
+def price_text(product: Product, color: str | None = None, size: str | None = None) -> str:
+    """The price quoted for ``product`` to a shopper asking for ``color``/``size``: "€49.00",
+    "€49.00 (was €59.00)", or "from €39.00" when the variants they could buy differ in price."""
+    low, high, was = product.offer(color, size)
+    if high != low:
+        return f"from {money(low, product.currency)}"
+    text = money(low, product.currency)
+    return f"{text} (was {money(was, product.currency)})" if was is not None else text
 
 
 def stock_phrase(stock: int) -> str:
@@ -46,17 +58,22 @@ def stock_phrase(stock: int) -> str:
     return "in stock"
 
 
-def product_ref(product: Product, reason: str = "", score: float = 0.0) -> ProductRef:
+def product_ref(product: Product, reason: str = "", score: float = 0.0, color: str | None = None,
+                size: str | None = None) -> ProductRef:
+    """The card of ``product``, priced as ``price_text`` quotes it for ``color``/``size``."""
+    low, high, was = product.offer(color, size)
     return ProductRef(
         id=product.id, title=product.title, brand=product.brand, category=product.category,
-        price=product.price, currency=product.currency, stock=product.stock, rating=product.rating,
-        reason=reason, score=round(score, 4),
+        price=low, currency=product.currency, stock=product.stock, rating=product.rating,
+        reason=reason, score=round(score, 4), price_max=high if high != low else None,
+        compare_at_price=was, image_url=product.image_url, url=product.url,
     )
 
 
-def product_facts(product: Product) -> str:
-    """The facts of one product as they may be stated in a reply (and so used as evidence)."""
-    parts = [product.title, money(product.price, product.currency), stock_phrase(product.stock)]
+def product_facts(product: Product, color: str | None = None, size: str | None = None) -> str:
+    """The facts of one product as they may be stated in a reply (and so used as evidence); the
+    price is the one quoted for ``color``/``size`` (``price_text``)."""
+    parts = [product.title, price_text(product, color, size), stock_phrase(product.stock)]
     if product.rating is not None:
         parts.append(f"rated {product.rating:.1f}/5 ({product.review_count} reviews)")
     return " · ".join(parts)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from assistant.answers.draft import Draft, money
 from assistant.grounding import evidence_for
-from assistant.intents import ORDER_ID
+from assistant.handoff import Handoff
+from assistant.order_numbers import OrderNumbers
 from assistant.order_tools import (
     ActionKind,
     ActionRefused,
@@ -26,13 +28,16 @@ from assistant.order_tools import (
     is_refusal,
     variant_of,
 )
-from assistant.policy import Eligibility, check_address, variant_words
+from assistant.policy import Eligibility, variant_words
 from assistant.preview import in_preview
+from assistant.product_types import singular
 from assistant.reply import FaqRef
 from assistant.session import SessionState
 from assistant.slots import SlotUpdate
 from knowledge.order_log import ActionEntry, Outcome, ServiceRequest
 from knowledge.schemas import FaqEntry, Order, OrderItem, OrderStatus
+from knowledge.store_policy import Handling
+from knowledge.tickets import HandoffReason
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 MAX_VERIFY_ATTEMPTS = 3
@@ -51,7 +56,25 @@ _ADDRESS_TAIL = re.compile(r"(?:\bto|:)\s+(\d{1,6}[A-Za-z]?\s+\S.*)$", re.I)
 _TITLE_WORD = re.compile(r"[a-z]{4,}")
 _COMMON = {"with", "from", "order", "return", "exchange", "want", "would", "like", "please", "item", "items",
            "this", "that", "these", "those", "them", "size", "color", "colour", "different", "another"}
+# words of a message about an order that say nothing about which item it holds
+_ORDER_TALK = set("""where when what which status track tracking package parcel delivery delivered arrive arrived
+ordered bought purchased still hasn didn late cancel return refund exchange change address most recent last latest
+placed week today yesterday help please thanks thank could would should about have mine they their there here check
+know your will been send sent ship shipped shipping does doesn isn wasn came come coming mail email""".split())
 ASK_YES = "Reply **yes** to go ahead, or **no** to leave the order as it is."
+
+
+class Lookup(NamedTuple):
+    """Which order a message is about, or what to say instead (``prompt``)."""
+
+    order: Order | None
+    prompt: str = ""
+    picked: str = ""  # how the order was chosen when the shopper gave no number ("your most recent order")
+
+
+def _order_list(orders: Sequence[Order]) -> str:
+    return "\n".join(f"- {o.id}: {o.status.value}, placed {o.placed_at:%b %d, %Y} "
+                     f"({', '.join(i.title for i in o.items[:2])}{', …' if len(o.items) > 2 else ''})" for o in orders)
 
 
 def order_summary(order: Order, requests: Sequence[ServiceRequest] = ()) -> str:
@@ -107,11 +130,14 @@ def named_items(order: Order, message: str) -> list[OrderItem]:
 
 
 class OrderAnswers:
-    def __init__(self, tools: OrderTools, faq: dict[str, FaqEntry], slots: Callable[[str], SlotUpdate]):
+    def __init__(self, tools: OrderTools, faq: dict[str, FaqEntry], slots: Callable[[str], SlotUpdate],
+                 numbers: OrderNumbers, handoff: Handoff):
         self.tools = tools
         self.db = tools.db
         self.faq = faq
         self.slots = slots
+        self.numbers = numbers
+        self.handoff = handoff
 
     # -- verification ----------------------------------------------------------------------------
     def _audit(self, state: SessionState, action: str, outcome: Outcome, order_id: str = "", detail: str = "",
@@ -122,68 +148,122 @@ class OrderAnswers:
                                           order_id=order_id, customer_id=customer_id or state.customer_id or "",
                                           detail=detail, arguments=arguments or {}), self.tools.now())
 
-    def _verified_order(self, state: SessionState, message: str, action: str) -> tuple[Order | None, str | None]:
-        """The order the message is about and is allowed to see, or a prompt for credentials."""
-        m = ORDER_ID.search(message)
-        order_id = m.group(0).upper() if m else state.pending_order_id
-        if order_id is None:
+    def _verified_order(self, state: SessionState, message: str, action: str) -> Lookup:
+        """The order the message is about and is allowed to see, or what to say instead: a prompt for
+        credentials, or that the order named does not exist / is not the shopper's. Never another order."""
+        mentions = self.numbers.find(message)
+        if len(mentions) > 1:
+            named = " or ".join(m.text for m in mentions[:4])
+            return Lookup(None, f"I can look at one order at a time: which one do you mean, {named}? "
+                                "Send me just that order number.")
+        mention = mentions[0] if mentions else None
+        if mention is None and state.pending_order_id is None:
             if state.customer_id:
-                orders = self.db.orders_for(state.customer_id)
-                return (orders[0], None) if orders else (None, "I couldn't find any orders on your account.")
+                return self._order_on_account(state, message)
             state.order_request = message
-            return None, ("To look up an order I need your order number (it is in your order confirmation) "
-                          "and the e-mail address used for it, or sign in as a customer.")
-        order = self.db.order(order_id)
-        if order is not None and (state.customer_id == order.customer_id or order_id in state.verified_order_ids):
+            return Lookup(None, "To look up an order I need your order number (it is in your order confirmation) "
+                                "and the e-mail address used for it, or sign in as a customer.")
+        order_id = (mention.order_id or mention.text) if mention else state.pending_order_id
+        assert order_id is not None
+        order = self.db.order(order_id) if mention is None or mention.order_id else None
+        if order is not None and (state.customer_id == order.customer_id or order.id in state.verified_order_ids):
             state.pending_order_id = None
-            return order, None
+            return Lookup(order)
         if state.failed_verifications >= MAX_VERIFY_ATTEMPTS:
             state.pending_order_id = None
-            return None, ("For your security I can't check more e-mail addresses in this chat. Say \"talk to a "
-                          "human\" and an agent will verify your identity another way.")
+            return Lookup(None, "For your security I can't check more e-mail addresses in this chat. Say \"talk to "
+                                "a human\" and an agent will verify your identity another way.")
         email = EMAIL.search(message)
         if email and order is not None:
             customer = self.db.customer(order.customer_id)
             if customer is not None and customer.email.lower() == email.group(0).lower():
                 state.verified_order_ids.add(order.id)
                 state.pending_order_id = None
-                return order, None
+                return Lookup(order)
         state.pending_order_id = order_id
         if email:
             state.failed_verifications += 1
-            self._audit(state, action, Outcome.VERIFY_FAILED, order_id, "order id and e-mail do not match")
+            self._audit(state, action, Outcome.VERIFY_FAILED, order_id, "order number and e-mail do not match")
             # Same answer whether the order exists or not: never confirm someone else's order.
-            return None, f"That e-mail address doesn't match order {order_id}. Please check both and try again."
-        state.order_request = message if m else state.order_request
-        return None, f"Please give the e-mail address used for order {order_id} so I can verify it's yours."
+            return Lookup(None, f"That e-mail address doesn't match order {order_id}: I couldn't find an order "
+                                f"{order_id} placed with it. Please check both and try again.")
+        state.order_request = message if mention else state.order_request
+        if state.customer_id and mention is not None:
+            # Not on the signed-in account, or no such order: the same words either way.
+            return Lookup(None, f"I can't find an order {order_id} on your account, so I haven't looked at or "
+                                "changed any other order. Please check the number in your order confirmation; if "
+                                "the order was placed with another e-mail address, send that address and I'll "
+                                "verify it.")
+        return Lookup(None, f"Please give the e-mail address used for order {order_id} so I can verify it's yours.")
+
+    def _order_on_account(self, state: SessionState, message: str) -> Lookup:
+        """No order number from a signed-in shopper: the order holding the item they name, else their
+        most recent one (``picked`` says which, for the reply to say)."""
+        orders = self.db.orders_for(state.customer_id or "")
+        if not orders:
+            return Lookup(None, "I couldn't find any orders on your account.")
+        holding, named = self._orders_holding(orders, message)
+        if named and not holding:
+            return Lookup(None, f"I couldn't find {named} in your orders, so I haven't looked at any other order. "
+                                f"Your recent orders:\n{_order_list(orders[:5])}")
+        if len(holding) > 1:
+            state.order_request = message
+            return Lookup(None, f"{len(holding)} of your orders have {named}. Which one do you mean? Send its "
+                                f"number:\n{_order_list(holding[:6])}")
+        if holding:
+            return Lookup(holding[0], picked=f"your order with {named}")
+        return Lookup(orders[0], picked="your most recent order")
+
+    def _orders_holding(self, orders: list[Order], message: str) -> tuple[list[Order], str]:
+        """The orders holding an item the message names ("the water bottle I ordered"), and how it was
+        named; ``([], "")`` when the message names no product."""
+        update = self.slots(message)
+        kinds = set(update.product_types or ())
+        if kinds or update.category:
+            label = update.product_label or update.category or "that item"
+            words = {singular(w) for w in re.findall(r"[a-z]+", label.lower())}
+
+            def holds(item: OrderItem) -> bool:
+                product = self.tools.product(item.product_id)
+                if product is not None:
+                    return product.subcategory in kinds or (not kinds and product.category == update.category)
+                return words <= {singular(w) for w in re.findall(r"[a-z]+", item.title.lower())}
+
+            return [o for o in orders if any(holds(i) for i in o.items)], f"a {label}"
+        words = set(_TITLE_WORD.findall(message.lower())) - _COMMON - _ORDER_TALK
+        titled = [o for o in orders if any(words & set(_TITLE_WORD.findall(i.title.lower())) for i in o.items)]
+        hits = sorted(words & {w for o in titled for i in o.items for w in _TITLE_WORD.findall(i.title.lower())})
+        return titled, (f"\"{' '.join(hits)}\"" if titled else "")
 
     # -- status ----------------------------------------------------------------------------------
     def status(self, state: SessionState, message: str) -> Draft:
         before = state.failed_verifications
-        order, prompt = self._verified_order(state, message, "status")
+        order, prompt, picked = self._verified_order(state, message, "status")
         if order is None:
-            return Draft("order_status", prompt or "", failed=state.failed_verifications > before)
+            return Draft("order_status", prompt, failed=state.failed_verifications > before)
         self._audit(state, "status", Outcome.VIEWED, order.id, customer_id=order.customer_id)
         body = order_summary(order, self.tools.requests(order.id))
-        others = []
-        if state.customer_id == order.customer_id and not ORDER_ID.search(message):
-            recent = [o for o in self.db.orders_for(order.customer_id)[1:4]]
-            others = [f"- {o.id}: {o.status.value} (placed {o.placed_at:%b %d})" for o in recent]
-        if others:
-            body += "\n\nYour other recent orders:\n" + "\n".join(others)
-        return Draft("order_status", f"Here's the latest on order {order.id}:", body, order_ids=[order.id],
+        if picked:
+            others = [o for o in self.db.orders_for(order.customer_id) if o.id != order.id][:3]
+            if others:
+                body += ("\n\nYour other recent orders (give a number to see one):\n" + _order_list(others))
+        lead = (f"Here's {picked}, {order.id}:" if picked else f"Here's the latest on order {order.id}:")
+        return Draft("order_status", lead, body, order_ids=[order.id],
                      evidence=evidence_for(texts=[message], price_texts=[body]))
 
     # -- changes ---------------------------------------------------------------------------------
     def change(self, state: SessionState, message: str) -> Draft:
         request = state.order_request if state.order_request and not _ASKS_CHANGE.search(message) else ""
         before = state.failed_verifications
-        order, prompt = self._verified_order(state, message, "change")
+        order, prompt, picked = self._verified_order(state, message, "change")
         if order is None:
-            return Draft("order_change", prompt or "", failed=state.failed_verifications > before)
+            return Draft("order_change", prompt, failed=state.failed_verifications > before)
         text = f"{request} {message}".strip() if request else message
         state.order_request = ""
         kind = action_kind(text)
+        rules = self.tools.rules
+        if rules.handling(kind.value) is Handling.TICKET:
+            return self._ticket(state, order, kind, text, picked)
         if kind is ActionKind.CANCEL:
             proposal = self.tools.propose_cancel(order)
         elif kind is ActionKind.CHANGE_ADDRESS:
@@ -193,17 +273,38 @@ class OrderAnswers:
             item = named[0] if named else (order.items[0] if len(order.items) == 1 else None)
             update = self.slots(text)
             other = update.brand if update.brand and item and update.brand not in item.title else None
+            if other and not rules.policy.exchanges.same_product_only:
+                return self._ticket(state, order, kind, text, picked)  # another product: the team arranges it
             proposal = self.tools.propose_exchange(order, item, update.color, update.size, other)
         else:
             proposal = self.tools.propose_return(order, [i.product_id for i in named_items(order, text)],
                                                  return_reason(text))
-        return self._proposal_reply(state, order, kind, proposal)
+        return self._proposal_reply(state, order, kind, proposal, picked)
 
-    def _proposal_reply(self, state: SessionState, order: Order, kind: ActionKind, proposal: Proposal) -> Draft:
+    def _ticket(self, state: SessionState, order: Order, kind: ActionKind, text: str, picked: str) -> Draft:
+        """The store handles this change in person: a ticket for its team, and nothing changed here."""
+        what = {ActionKind.CANCEL: "cancellation", ActionKind.CHANGE_ADDRESS: "address change",
+                ActionKind.RETURN: "return", ActionKind.EXCHANGE: "exchange"}[kind]
+        ticket = self.handoff.open(state, HandoffReason.ORDER_REVIEW, text,
+                                   note=f"Order request: {what} of order {order.id}")
+        self._audit(state, kind.value, Outcome.TICKETED, order.id, f"passed to the team as {ticket.id}",
+                    order.customer_id)
+        which = f" ({picked})" if picked else ""
+        lead = (f"Our team handles {what} requests personally, so I've passed yours for order {order.id}{which} "
+                f"to them as ticket {ticket.id}. Nothing has been changed yet; they'll see this conversation and "
+                "get back to you.")
+        body = order_summary(order, self.tools.requests(order.id))
+        return Draft("order_change", lead, body, order_ids=[order.id], handoff=True, ticket_id=ticket.id,
+                     evidence=evidence_for(price_texts=[body]))
+
+    def _proposal_reply(self, state: SessionState, order: Order, kind: ActionKind, proposal: Proposal,
+                        picked: str = "") -> Draft:
         action = proposal.action
+        which = f"I took {picked}, {order.id} (send another order number if you meant a different one). " \
+            if picked else ""
         if action is None:
             self._audit(state, kind.value, Outcome.REFUSED, order.id, proposal.verdict.reason, order.customer_id)
-            return self._policy_draft(order, proposal.verdict, "I checked your order against our policy:",
+            return self._policy_draft(order, proposal.verdict, f"{which}I checked your order against our policy:",
                                       "If you think this is wrong, say \"talk to a human\" and an agent will review it.")
         state.pending_action = action
         if action.missing == "address":
@@ -217,10 +318,10 @@ class OrderAnswers:
         else:
             self._audit(state, kind.value, Outcome.PROPOSED, order.id, self._describe(action, order),
                         order.customer_id, action.arguments())
-            return self._policy_draft(order, proposal.verdict, "Here's what I can do:",
+            return self._policy_draft(order, proposal.verdict, f"{which}Here's what I can do:",
                                       f"Please confirm: {self._describe(action, order)}\n\n{ASK_YES}",
                                       pending=action)
-        return Draft("order_change", ask, order_ids=[order.id], pending=action)
+        return Draft("order_change", f"{which}{ask}", order_ids=[order.id], pending=action)
 
     def _describe(self, action: ProposedAction, order: Order) -> str:
         titles = {i.product_id: i.title for i in order.items}
@@ -237,21 +338,27 @@ class OrderAnswers:
                     f"for {variant_words(want) if want else action.new_sku}, free of charge; send the original "
                     "back unused.")
         items = ", ".join(titles[p] for p in action.product_ids)
-        label = ("a free prepaid return label" if action.reason.free_label else
-                 "a prepaid return label; the return shipping fee is deducted from your refund")
+        fee = self.tools.rules.policy.returns.shipping_fee
+        label = ("a free prepaid return label" if action.reason.free_label or not fee else
+                 f"a prepaid return label; the return shipping fee is deducted from your refund "
+                 f"({money(fee, order.currency)})")
         return f"return {items} from order {order.id} (reason: {action.reason.value.replace('_', ' ')}), with {label}."
 
     def _policy_draft(self, order: Order, verdict: Eligibility, lead: str, next_step: str,
                       pending: ProposedAction | None = None) -> Draft:
-        entry = self.faq.get(verdict.faq_id)
+        """The verdict, the order and the next step, quoting the FAQ entries the rules come from (the
+        verdict's, and the return-fee entry when a proposal states the fee)."""
+        cited = [verdict.faq_id]
+        fee_faq = self.tools.rules.policy.returns.fee_faq
+        if pending is not None and pending.kind is ActionKind.RETURN and not pending.reason.free_label and fee_faq:
+            cited.append(fee_faq)
+        entries = [e for e in dict.fromkeys(self.faq.get(i) for i in cited) if e is not None]
         reason = f"{verdict.reason}\n\n" if verdict.reason else ""
         body = f"{reason}{order_summary(order, self.tools.requests(order.id))}\n\n{next_step}"
-        faq_refs = []
-        if entry is not None:
+        for entry in entries:
             body += f"\n\nPolicy [{entry.id}]: {entry.body}"
-            faq_refs.append(FaqRef(entry.id, entry.title))
-        return Draft("order_change", lead, body, order_ids=[order.id], faq=faq_refs, pending=pending,
-                     evidence=evidence_for(price_texts=[body], policy_texts=[entry.body] if entry else []))
+        return Draft("order_change", lead, body, order_ids=[order.id], faq=[FaqRef(e.id, e.title) for e in entries],
+                     pending=pending, evidence=evidence_for(price_texts=[body], policy_texts=[e.body for e in entries]))
 
     # -- the answer to a pending proposal ----------------------------------------------------------
     def follow_up(self, state: SessionState, message: str) -> Draft | None:
@@ -297,7 +404,7 @@ class OrderAnswers:
     def _fill(self, action: ProposedAction, order: Order, message: str) -> Proposal | None:
         if action.missing == "address":
             address = new_address(message) or message.strip()
-            if not check_address(address, order).allowed and not re.search(r"\d", message):
+            if not self.tools.rules.check_address(address, order).allowed and not re.search(r"\d", message):
                 return None  # not an address: the shopper moved on
             return self.tools.propose_address_change(order, address)
         update = self.slots(message)

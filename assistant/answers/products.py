@@ -9,8 +9,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.answers.draft import Draft, money, product_facts, product_ref, stock_phrase, store_label
+from assistant.answers.draft import (
+    Draft,
+    money,
+    price_text,
+    product_facts,
+    product_ref,
+    stock_phrase,
+    store_label,
+)
 from assistant.grounding import evidence_for
+from assistant.money import amounts
 from assistant.product_types import singular
 from assistant.reply import ProductRef
 from assistant.session import Constraints, SessionState
@@ -33,16 +42,22 @@ USE_BOOST = 0.15
 USE_EXTRA = 12
 
 
-# Store text that reads like an instruction or carries its own price or link is never quoted to the
-# shopper: the real price is on the line above it, and the shopper must not be sent anywhere.
+# Store text that reads like an instruction or carries its own price (in any currency, see ``suspect``)
+# or link is never quoted to the shopper: the real price is on the line above it, and the shopper must
+# not be sent anywhere.
 SUSPECT_STORE_TEXT = re.compile(
-    r"\$\s?\d|\d\s?%\s*(off|discount)|https?://|www\.|\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompt)\b|"
+    r"\d\s?%\s*(off|discount)|https?://|www\.|\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompt)\b|"
     r"\b(system|assistant|user)\s*:|\b(coupon|promo code|discount code)\b", re.I)
 
 
-def _relaxed_phrase(name: str, value: object) -> str:
+def suspect(text: str) -> bool:
+    """Store text that must not be quoted: ``SUSPECT_STORE_TEXT``, or an amount of money ("$5", "€5", "5 EUR")."""
+    return bool(SUSPECT_STORE_TEXT.search(text) or amounts(text))
+
+
+def _relaxed_phrase(name: str, value: object, currency: str) -> str:
     if name in ("max_price", "min_price"):
-        return f"{'your budget of' if name == 'max_price' else 'the minimum of'} ${float(value):.2f}"  # type: ignore[arg-type]
+        return f"{'your budget of' if name == 'max_price' else 'the minimum of'} {money(float(value), currency)}"  # type: ignore[arg-type]
     if name == "product_types":
         return f"the product type ({', '.join(value)})"  # type: ignore[arg-type]
     return "in stock only" if name == "in_stock_only" else f"{name} {value}"
@@ -84,11 +99,12 @@ class ProductAnswers:
                 "Try a wider budget or fewer filters, or describe what you need in other words.",
             )
         use = constraints.use
+        color, size = constraints.color, constraints.size  # prices are quoted for the variants asked for
         refs = [product_ref(p, f"for {use} (catalog tags); {r.reason}" if use and suits_use(p, use) else r.reason,
-                            r.score) for p, r in zip(products, ranked, strict=True)]
+                            r.score, color, size) for p, r in zip(products, ranked, strict=True)]
         lines = []
         for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
-            lines.append(f"{i}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}\n   _{ref.reason}_")
+            lines.append(f"{i}. **{p.title}** — {product_facts(p, color, size).split(' · ', 1)[1]}\n   _{ref.reason}_")
         body = "\n".join(lines)
         kind = _plural(products)
         if len(products) == 1:
@@ -104,7 +120,7 @@ class ProductAnswers:
             product_ids=[p.id for p in products],
             texts=[query, body],
             extra_numbers=[len(products)],
-            price_texts=[" ".join(chips), *[product_facts(p) for p in products]],
+            price_texts=[" ".join(chips), *[product_facts(p, color, size) for p in products]],
         )
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
@@ -133,7 +149,7 @@ class ProductAnswers:
             name = next((n for n in (CHEAPER_RELAX_ORDER if keep_budget else RELAX_ORDER) if getattr(current, n)), None)
             if name is None:
                 return [], dropped
-            dropped.append(_relaxed_phrase(name, getattr(current, name)))
+            dropped.append(_relaxed_phrase(name, getattr(current, name), current.currency))
             emptied = {"in_stock_only": False, "product_types": ()}.get(name)
             current = replace(current, **{name: emptied})  # type: ignore[arg-type]
 
@@ -161,7 +177,7 @@ class ProductAnswers:
     def question(self, state: SessionState, message: str, target: Product,
                  color: str | None = None, size: str | None = None) -> Draft:
         """Facts of one product that answer the question; a color/size asked about is checked."""
-        facts = [f"**{target.title}** — {product_facts(target).split(' · ', 1)[1]}"]
+        facts = [f"**{target.title}** — {product_facts(target, color, size).split(' · ', 1)[1]}"]
         lowered = message.lower()
         for value, options, what in ((color, target.colors, "color"), (size, target.sizes, "size")):
             if value is None:
@@ -169,6 +185,8 @@ class ProductAnswers:
             if value.lower() in [o.lower() for o in options]:
                 kw = {what: value.lower() if what == "color" else value}
                 have = "in stock" if target.in_stock_for(**kw) else "currently out of stock"
+                if len(set(target.prices)) > 1:  # the variants differ in price: quote this one's
+                    have += f", {price_text(target, **kw)}"
                 facts.append(f"Yes, it comes in {what} {value} ({have}).")
             else:
                 facts.append(f"It doesn't come in {what} {value}; available {what}s: {', '.join(options) or 'one only'}.")
@@ -180,26 +198,29 @@ class ProductAnswers:
             if key in ("color", "size"):
                 continue
             words = set(re.findall(r"[a-z]+", key.lower()))
-            if words & set(re.findall(r"[a-z]+", lowered)) and not SUSPECT_STORE_TEXT.search(_attr(target, key)):
+            if words & set(re.findall(r"[a-z]+", lowered)) and not suspect(_attr(target, key)):
                 facts.append(f"{key.capitalize()}: {_attr(target, key)}.")
         if re.search(r"\b(stock|available|availability)\b", lowered) and target.variants:
             available = [v for v in target.variants if v.stock > 0]
             listed = ", ".join(" ".join(x for x in (v.color, v.size) if x) for v in available[:8])
             facts.append(f"Available variants: {listed or 'none right now'}.")
+        variant_prices = _variant_prices(target)
+        if variant_prices and re.search(r"\b(prices?|costs?|how much|sizes?|colou?rs?)\b", lowered):
+            facts.append(f"Prices by variant: {variant_prices}.")
         sentence = self._best_sentence(message, target)
         if sentence:
             facts.append(f"From the product description: “{sentence}”")
         body = "\n".join(f"- {f}" if i else f for i, f in enumerate(facts))
         evidence = evidence_for(product_ids=[target.id], texts=[message, body, target.search_text()],
-                                price_texts=[product_facts(target)])
+                                price_texts=[product_facts(target, color, size), *[f for f in facts if _quotes_price(f)]])
         return Draft("product_question", f"Here's what I know about the {target.title}:", body,
                      topic=f"details of the {store_label(target.subcategory or target.category)}",
-                     products=[product_ref(target, "the item you asked about")],
+                     products=[product_ref(target, "the item you asked about", color=color, size=size)],
                      evidence=evidence)
 
     def _best_sentence(self, message: str, product: Product) -> str:
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", product.description)
-                     if len(s.split()) >= 4 and not SUSPECT_STORE_TEXT.search(s)]
+                     if len(s.split()) >= 4 and not suspect(s)]
         if not sentences:
             return ""
         vectors = self.embedder.embed([message, *sentences])
@@ -209,7 +230,7 @@ class ProductAnswers:
     # -- compare ---------------------------------------------------------------------------------
     def compare(self, products: Sequence[Product]) -> Draft:
         a, b = products[0], products[1]
-        rows = [("Price", money(a.price, a.currency), money(b.price, b.currency)),
+        rows = [("Price", price_text(a), price_text(b)),
                 ("Availability", stock_phrase(a.stock), stock_phrase(b.stock)),
                 ("Rating", _rating(a), _rating(b)),
                 ("Brand", a.brand, b.brand)]
@@ -219,11 +240,13 @@ class ProductAnswers:
             rows.append((key.capitalize(), _attr(a, key), _attr(b, key)))
         table = [f"| | {a.title} | {b.title} |", "|---|---|---|"]
         table += [f"| {name} | {x} | {y} |" for name, x, y in rows]
-        cheaper = a if a.price < b.price else b
-        summary = f"The {cheaper.title} is the cheaper of the two by {money(abs(a.price - b.price))}."
+        low_a, low_b = a.price_range[0], b.price_range[0]
+        cheaper = a if low_a < low_b else b
+        summary = (f"The {cheaper.title} is the cheaper of the two by {money(abs(low_a - low_b), a.currency)}."
+                   if a.currency == b.currency else "")
         if a.rating and b.rating and a.rating != b.rating:
             better = a if a.rating > b.rating else b
-            summary += f" The {better.title} is rated higher ({better.rating:.1f}/5)."
+            summary = f"{summary} The {better.title} is rated higher ({better.rating:.1f}/5).".strip()
         body = "\n".join(table) + "\n\n" + summary
         evidence = evidence_for(product_ids=[a.id, b.id], texts=[body], extra_numbers=[2],
                                 price_texts=[product_facts(a), product_facts(b), summary])
@@ -243,6 +266,19 @@ def _plural(products: Sequence[Product]) -> str:
         category = categories.pop()
         return category if category.endswith("s") else f"{category} items"
     return "products"
+
+
+def _quotes_price(fact: str) -> bool:
+    """The facts of a product question that code wrote with a catalog price (never store text)."""
+    return fact.startswith(("Yes, it comes in", "Prices by variant:"))
+
+
+def _variant_prices(p: Product) -> str:
+    """"S €39.00, M €45.00": each variant's price, when the variants differ in price (else "")."""
+    if len(set(p.prices)) < 2:
+        return ""
+    return ", ".join(f"{' '.join(x for x in (v.color, v.size) if x) or v.sku} {money(p.price_of(v), p.currency)}"
+                     for v in p.variants[:12])
 
 
 def _rating(p: Product) -> str:

@@ -33,7 +33,7 @@ def toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_defaults_without_a_file_or_environment() -> None:
     settings = Settings()  # conftest points AISLE_CONFIG at a missing file and clears AISLE_*
-    assert settings.store_name == "Maple & Main"
+    assert settings.store_name == ""
     assert settings.llm.max_new_tokens == 48
     assert settings.llm.backend == "transformers"
     assert settings.retrieval.faq_k == 3

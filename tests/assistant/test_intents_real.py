@@ -21,8 +21,9 @@ def heldout() -> list[tuple[str, Intent]]:
 
 
 @pytest.fixture(scope="module")
-def classifier(embedder) -> IntentClassifier:
-    return IntentClassifier(embedder)
+def classifier(services) -> IntentClassifier:
+    """The demo store's classifier: its order numbers are the demo's (``MM-`` + 6 digits)."""
+    return services.intent_classifier
 
 
 def test_heldout_set_is_big_enough_and_new() -> None:

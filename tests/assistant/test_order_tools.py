@@ -17,9 +17,12 @@ from assistant.order_tools import (
     confirmation_of,
     is_refusal,
 )
+from assistant.policy import OrderPolicy
 from knowledge.database import StoreDatabase
 from knowledge.order_log import OrderLog, Outcome
+from knowledge.sample_stores import SAMPLE_STORES
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product, Variant
+from knowledge.store_policy import read_policy
 
 NOW = datetime(2026, 11, 23, 12, 0)
 JACKET = Product(id="APP-1", title="Trail Rain Jacket", brand="Loftline", category="apparel", price=80.0, stock=7,
@@ -54,7 +57,8 @@ def tools(tmp_path) -> OrderTools:
         _order("MM-4", OrderStatus.SHIPPED, JACKET_M),
     ])
     categories = {p.id: p.category for p in PRODUCTS.values()}
-    return OrderTools(db, OrderLog(db), PRODUCTS.get, lambda: categories, lambda: NOW)
+    rules = OrderPolicy(read_policy(SAMPLE_STORES["maple-main"].folder / "policy.toml"), lambda pid: categories[pid])
+    return OrderTools(db, OrderLog(db), PRODUCTS.get, rules, lambda: NOW)
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes!", "yes please", "y", "yep", "confirm", "Yes, cancel it", "go ahead"])

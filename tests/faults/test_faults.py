@@ -27,6 +27,7 @@ from assistant import errors
 from assistant.config import Settings
 from assistant.feedback import FeedbackLog
 from assistant.order_tools import ActionKind, Confirmation, OrderTools, ProposedAction, ReturnReason
+from assistant.policy import OrderPolicy
 from assistant.session import SessionState
 from knowledge import bundled
 from knowledge import journal as journal_module
@@ -35,6 +36,7 @@ from knowledge.errors import ModelPackageMissing
 from knowledge.journal import PENDING_FILE, Journal
 from knowledge.order_log import OrderLog, Outcome
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product
+from knowledge.store_policy import StorePolicy
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO / ".aisle" / "models"
@@ -67,7 +69,10 @@ class Store:
         # each click gets its own time, as with a real clock
         self.feedback = FeedbackLog(self.db, lambda pid: pid == SHIRT.id, lambda cid: cid == "C1",
                                     lambda: NOW + timedelta(seconds=next(self.clicks)))
-        self.tools = OrderTools(self.db, self.log, {SHIRT.id: SHIRT}.get, lambda: {SHIRT.id: "apparel"}, lambda: NOW)
+        # cancel while pending (the default policy's rule too), returns self-service: the writes under test
+        policy = StorePolicy(returns={"handling": "self_service"})
+        self.tools = OrderTools(self.db, self.log, {SHIRT.id: SHIRT}.get,
+                                OrderPolicy(policy, lambda _pid: "apparel"), lambda: NOW)
 
     def reopen(self) -> Store:
         """What a restart does (``Services.db``): a new database object and a journal replay."""
