@@ -40,7 +40,9 @@ class IntentPrediction:
     rule: str | None = None  # the cue that decided, if any
 
 
-_CHANGE = re.compile(r"\b(return|refund|exchange|swap|cancel|send (it|this|them) back|change (my|the) (shipping )?address)\b", re.I)
+_CHANGE = re.compile(r"\b(return|refund|exchange|swap|cancel|send (it|this|them) back|(change|update|correct) (my|the|its) "
+                     r"(shipping |delivery |postal )?address|(ship|send|deliver) (it|this|them|my order|the order) to)\b",
+                     re.I)
 _POLICY = re.compile(r"\b(policy|policies|how (long|much|do|does|can)|can i|do you|is there|what are)\b", re.I)
 _MY_ORDER = re.compile(r"\b(my|the) (order|package|parcel|delivery|purchase)s?\b|\btrack(ing)?\b|\bmy orders\b", re.I)
 # "the water bottle I ordered": a thing the shopper already bought, asked after or to be changed

@@ -1,11 +1,11 @@
 """Find the order numbers a shopper's message names, in the store's own format.
 
 A word is an order number when the store has an order with that id (exact lookup, any case, with
-or without ``#``, inside punctuation), or when it has the shape of the store's order numbers
-(``knowledge/order_shapes.py``) or follows "order number"/"order #": then it names an order that
-does not exist, and the assistant says so rather than answering about another order. Shapes made
-only of digits count only after "#" or "order", so prices, sizes and postcodes are not taken for
-order numbers.
+or without ``#``, inside punctuation). It also names an order, one that does not exist, when it has
+the shape of the store's order numbers (``knowledge/order_shapes.py``), follows "order number" or
+"order #", or reads like an order number ("MM-100123") in a message about an order: then the
+assistant says there is no such order rather than answering about another one. Shapes made only of
+digits count only after "#" or "order", so prices, sizes and postcodes are not taken for order numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"(#\s?)?([A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]|\d)")
 _NUMBER_CUE = re.compile(r"\border(?:\s+(?:number|no\.?|num|id|ref(?:erence)?|#))?(?:\s+is)?\s*[:#]?\s*$", re.I)
-_ORDER_WORD = re.compile(r"\b(?:order|purchase|parcel|package|delivery|shipment)s?\b", re.I)
+_ORDER_WORD = re.compile(r"\b(?:order|purchase|parcel|package|delivery|shipment)s?\b|\b(?:status|where is|track\w*|"
+                         r"cancel\w*|arriv\w*|deliver\w*)\b", re.I)
+# letters, then 4+ digits ("MM-100123", "W2611340"): an order number of some store, unlike a size ("10c")
+_CODE_LIKE = re.compile(r"[A-Za-z]{1,4}[-_]?\d{4,}")
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class OrderNumbers:
             if token.upper() in {x.text.upper() for x in mentions}:
                 continue
             order_id = found.get(token.upper())
-            # "order #A12B" names an order even in an unknown shape; "#2" alone is an item on screen
-            named = len(token) >= 4 and (after_phrase or (hashed and has_order_word))
+            # "order #A12B" or "status of MM-100123" names an order even in another shape; "#2" alone is
+            # an item on screen
+            named = len(token) >= 4 and (after_phrase or (has_order_word and (hashed or bool(_CODE_LIKE.fullmatch(token)))))
             if order_id is not None or named or self._shaped(token, hashed or after_phrase):
                 mentions.append(OrderMention(token, order_id))
         return mentions

@@ -133,12 +133,13 @@ class OrderTools:
                                               missing=None if new_address else "address"))
 
     def propose_return(self, order: Order, product_ids: list[str], reason: ReturnReason) -> Proposal:
-        taken = {r.product_id for r in self.requests(order.id)}
+        # an exchanged item may still be returned (within its window); a returned one not again
+        taken = {r.product_id for r in self.requests(order.id) if r.kind == "return"}
         items = [i for i in order.items if i.product_id in product_ids] or list(order.items)
         fresh = [i for i in items if i.product_id not in taken]
         if not fresh:
-            return Proposal(Eligibility(False, f"A return or exchange was already requested for "
-                                        f"{_titles(items)} from order {order.id}.", "returns-how-to-start"), None)
+            return Proposal(Eligibility(False, f"A return was already requested for {_titles(items)} from order "
+                                        f"{order.id}.", self.rules.policy.returns.faq or ""), None)
         now = self.now()
         verdict = self.rules.can_return(order.model_copy(update={"items": fresh}), now)
         if not verdict.allowed:
@@ -150,8 +151,12 @@ class OrderTools:
     def propose_exchange(self, order: Order, item: OrderItem | None, color: str | None, size: str | None,
                          other_brand: str | None = None) -> Proposal:
         if item is None:
-            return Proposal(Eligibility(True, "", "exchanges-size-color"),
+            return Proposal(Eligibility(True, "", self.rules.policy.exchanges.faq or ""),
                             self._action(ActionKind.EXCHANGE, order, missing="item"))
+        if any(r.product_id == item.product_id and r.kind == "return" for r in self.requests(order.id)):
+            return Proposal(Eligibility(False, f"A return was already requested for {item.title} from order "
+                                        f"{order.id}, so it cannot be exchanged.", self.rules.policy.exchanges.faq
+                                        or ""), None)
         product = self.product(item.product_id)
         before = self._exchanges_of(order.id, item.product_id)
         wanted = _wanted_variant(product, item, color, size) if product else None

@@ -116,10 +116,10 @@ def _policy_after(db: StoreDatabase, policy: Path | None, results: dict[str, Imp
     if policy is None and raw is None:
         return None
     chosen = read_policy(policy) if policy is not None else stored_policy(raw)
-    faq = results.get("faq")
-    entries = faq.records if faq is not None else db.faq_entries()
-    catalog = results.get("catalog")
-    products = catalog.records if catalog is not None else db.products()
+    # a file with bad rows deletes nothing (see ``ingest_files``): the stored records stay beside its rows
+    faq, catalog = results.get("faq"), results.get("catalog")
+    entries = faq.records + (db.faq_entries() if faq.errors else []) if faq is not None else db.faq_entries()
+    products = catalog.records + (db.products() if catalog.errors else []) if catalog is not None else db.products()
     problems = chosen.problems([e.id for e in current_faq(entries)], {p.category for p in products})
     if problems:
         source = str(policy) if policy is not None else "the store's policy (given earlier with --policy)"

@@ -218,6 +218,8 @@ class OrderAnswers:
         """The orders holding an item the message names ("the water bottle I ordered"), and how it was
         named; ``([], "")`` when the message names no product."""
         update = self.slots(message)
+        if update.category_from_use:  # "I need it for the gym" names a use, not an item of the order
+            update.category = None
         kinds = set(update.product_types or ())
         if kinds or update.category:
             label = update.product_label or update.category or "that item"

@@ -68,3 +68,14 @@ def test_shapes() -> None:
     # random letter prefixes: the letters become a class
     ids = [f"{a}{b}{n:06d}" for n, (a, b) in enumerate(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 4, "QWERTYUIOPASDFGHJKLZXCVBNM" * 4, strict=True))]
     assert learn_shapes(ids) == [r"[A-Z]{2}\d{6}"]
+
+
+@pytest.mark.parametrize("message", ["what's the status of MM-100123?", "where is AB-123456", "track W123456789"])
+def test_another_stores_number_in_a_message_about_an_order_is_named(message: str) -> None:
+    found = numbers(STORES["letter + 7 digits"]).find(message)
+    assert len(found) == 1 and found[0].order_id is None
+
+
+@pytest.mark.parametrize("message", ["is KS-1234 in stock?", "size 10c please", "I need an A5 notebook"])
+def test_codes_outside_order_talk_are_not_orders(message: str) -> None:
+    assert numbers(STORES["letter + 7 digits"]).find(message) == []
