@@ -18,6 +18,7 @@ from assistant.answers.orders import EMAIL, OrderAnswers
 from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
 from assistant.errors import InvalidMessage
+from assistant.examples import search_example
 from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
 from assistant.intents import Intent, IntentClassifier, IntentPrediction
@@ -73,6 +74,7 @@ class Assistant:
         self.faq_entry = faq_entry
         self.customer_name = customer_name
         self.store_name = store_name
+        self.example = search_example(catalog)[0]  # a search to suggest, from the store's own catalog
         self.max_message_chars = max_message_chars
 
     def respond(self, state: SessionState, message: str) -> Reply:
@@ -206,8 +208,8 @@ class Assistant:
             return self.handoff.draft(state, HandoffReason.ASKED, text, self.faq.handoff("you asked for a person"))
         if intent is Intent.GREETING:
             name = self.customer_name(state.customer_id) if state.customer_id else None
-            return greeting(text, self.store_name, name)
-        return out_of_scope(self.store_name, text)
+            return greeting(text, self.store_name, name, self.example)
+        return out_of_scope(self.store_name, text, self.example)
 
     def _store_intent(self, state: SessionState, text: str, label: str) -> Draft:
         """A store's own intent: its FAQ entry (label = entry id), else a ticket for the store's team."""

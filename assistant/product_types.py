@@ -33,6 +33,16 @@ def _normal(text: str) -> str:
     return " ".join(singular(w) for w in re.findall(r"[a-z0-9'-]+", text.lower()))
 
 
+def _common_end(names: list[list[str]]) -> list[str]:
+    """The words every name ends with ("water bottle" of "glass water bottle", "sport water bottle")."""
+    end: list[str] = []
+    for words in zip(*(reversed(n) for n in names), strict=False):
+        if len(set(words)) > 1:
+            break
+        end.insert(0, words[0])
+    return end
+
+
 @dataclass(frozen=True)
 class ProductTypeMatch:
     subcategories: tuple[str, ...]
@@ -68,8 +78,16 @@ class ProductTypeMatcher:
         for word in normal.split():
             if word in self._heads:
                 subs = tuple(sorted(self._heads[word]))
-                plural = re.search(rf"\b{re.escape(word)}\w*", text.lower())
-                return self._result(subs, plural.group(0) if plural else word)
+                # the shopper's words for it: the longest end the subcategories share that the message
+                # says ("water bottle" for "glass water bottle" and "sport water bottle"), else the head
+                shared = _common_end([_normal(sub).split() for sub in subs])
+                for start in range(len(shared)):
+                    phrase = r"\W+".join(re.escape(w) for w in shared[start:-1])
+                    found = re.search(rf"\b{phrase}\W+{re.escape(word)}\w*" if phrase else
+                                      rf"\b{re.escape(word)}\w*", text.lower())
+                    if found:
+                        return self._result(subs, found.group(0))
+                return self._result(subs, word)
         return None
 
     def _result(self, subs: tuple[str, ...], label: str) -> ProductTypeMatch:

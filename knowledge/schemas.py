@@ -87,6 +87,13 @@ def image_path_error(value: str) -> str | None:
     return None
 
 
+def _above(compare_at: float | None, price: float | None, what: str) -> float | None:
+    """A compare-at ("was") price must be above the price it is compared with."""
+    if compare_at is not None and price is not None and compare_at <= price:
+        raise ValueError(f"must be greater than {what} {price:g}")
+    return compare_at
+
+
 class Variant(_Record):
     _LATER_FIELDS = frozenset({"price", "compare_at_price"})
 
@@ -100,10 +107,7 @@ class Variant(_Record):
     @field_validator("compare_at_price")
     @classmethod
     def _above_price(cls, value: float | None, info: ValidationInfo) -> float | None:
-        price = info.data.get("price")
-        if value is not None and price is not None and value <= price:
-            raise ValueError(f"must be greater than the variant's price {price:g}")
-        return value
+        return _above(value, info.data.get("price"), "the variant's price")
 
     def matches(self, color: str | None = None, size: str | None = None) -> bool:
         """A variant without a color (size) matches any asked color (size)."""
@@ -170,10 +174,7 @@ class Product(_Record):
     @field_validator("compare_at_price")
     @classmethod
     def _above_price(cls, value: float | None, info: ValidationInfo) -> float | None:
-        price = info.data.get("price")
-        if value is not None and price is not None and value <= price:
-            raise ValueError(f"must be greater than the price {price:g}")
-        return value
+        return _above(value, info.data.get("price"), "the price")
 
     @field_validator("url")
     @classmethod

@@ -51,6 +51,10 @@ def _load() -> list[Any]:
 
 def _allowed_prices(reply, services, message: str) -> set[float]:
     allowed = {p.price for p in reply.products}
+    for ref in reply.products:  # prices by variant, and "was" prices, are the product's facts too
+        product = services.catalog.require(ref.id)
+        allowed |= {product.price_of(v) for v in product.variants}
+        allowed |= {x for x in [product.compare_at_price, *(product.compare_at_of(v) for v in product.variants)] if x}
     for order_id in reply.order_ids:
         order = services.db.order(order_id)
         allowed |= {order.total, order.shipping} | {i.unit_price for i in order.items}

@@ -28,6 +28,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AisleError
+from assistant.examples import chat_examples
 from assistant.identity import GUEST, EmbedTokens
 from assistant.links import restrict_links
 from assistant.reply import PartialText, ProductRef, Reply
@@ -46,7 +47,6 @@ from ui.cards import (
     refs_html,
     sources_markdown,
 )
-from ui.examples import chat_examples
 
 MAX_COMPARED = 3
 DEMO_BANNER = ("**Demo mode:** anyone can act as any customer with the *You are* menu. A real store turns "

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.importers import read_records
-from knowledge.schemas import Product
-
 STORE_DIR = Path(__file__).parent
 CATALOG = STORE_DIR / "catalog.jsonl"
 FAQ = STORE_DIR / "faq.jsonl"
@@ -35,9 +32,3 @@ POLICY = STORE_DIR / "policy.toml"
 STORE_NAME = "Kestrel Supply"
 CURRENCY = "EUR"
 
-
-def catalog_products() -> list[Product]:
-    result = read_records(CATALOG, Product)
-    if result.errors:
-        raise ValueError(f"Kestrel Supply catalog has bad rows: {result.errors[:3]}")
-    return result.records

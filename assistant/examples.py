@@ -1,4 +1,4 @@
-"""The example messages the chat offers, made from the store's own catalog (its biggest category, a
+"""The example messages the chat offers (and the greeting suggests), made from the store's own catalog (its biggest category, a
 colour it has, a budget in its currency), so a store's page never suggests another store's goods."""
 
 from __future__ import annotations
