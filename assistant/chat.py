@@ -18,7 +18,7 @@ from assistant.answers.orders import EMAIL, OrderAnswers
 from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
 from assistant.errors import InvalidMessage
-from assistant.examples import search_example
+from assistant.examples import greeting_example
 from assistant.grounding import evidence_for
 from assistant.handoff import REPEATED_FAILURES, Handoff, is_frustrated
 from assistant.intents import Intent, IntentClassifier, IntentPrediction
@@ -74,7 +74,7 @@ class Assistant:
         self.faq_entry = faq_entry
         self.customer_name = customer_name
         self.store_name = store_name
-        self.example = search_example(catalog)[0]  # a search to suggest, from the store's own catalog
+        self.example = greeting_example(catalog)  # a search to suggest, from the store's own catalog
         self.max_message_chars = max_message_chars
 
     def respond(self, state: SessionState, message: str) -> Reply:

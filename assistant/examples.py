@@ -29,6 +29,14 @@ def search_example(catalog: Catalog) -> tuple[str, str | None]:
     return f"{noun} under {format_money(budget, catalog.currency).removesuffix('.00')}", (colors[0] if colors else None)
 
 
+def greeting_example(catalog: Catalog) -> str:
+    """A search to suggest in a reply: the commonest product type, in a colour it comes in. No price,
+    since a reply may state only prices of the records it shows."""
+    search, color = search_example(catalog)
+    noun = search.split(" under ")[0]
+    return f"{color} {noun}" if color else noun
+
+
 def chat_examples(catalog: Catalog) -> list[str]:
     search, color = search_example(catalog)
     refine = [f"what about in {color}?"] if color else []
