@@ -218,9 +218,9 @@ def recommender_evaluate(
     import tempfile
 
     from knowledge.bundled import minilm_dir
-    from knowledge.embed import SentenceTransformerEmbedder
-    from recommender.cases import load_cases, load_items
-    from recommender.evaluate import evaluate
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
+    from recommender.offline.cases import load_cases, load_items
+    from recommender.offline.evaluate import evaluate
 
     settings = Settings()
     try:
@@ -265,9 +265,9 @@ def intents_evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Accuracy, in-scope accuracy, OOS recall, macro-F1, MCC and latency of the few-shot intent model."""
-    from assistant.intent_eval import evaluate_intents
-    from assistant.intent_model import read_intent_csv
-    from knowledge.embed import SentenceTransformerEmbedder
+    from assistant.intents.evaluate import evaluate_intents
+    from assistant.intents.model import read_intent_csv
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
     settings = Settings()
     try:
@@ -276,7 +276,7 @@ def intents_evaluate(
         scorer = None
         if llm:
             from assistant.backends.transformers_chat import TransformersChatModel
-            from assistant.intent_llm import LlmLabelScorer
+            from assistant.intents.llm_scorer import LlmLabelScorer
 
             assert settings.models_dir is not None
             if settings.llm.backend != "transformers":

@@ -20,13 +20,13 @@ from datetime import datetime
 from assistant.chat import FILTER_REMOVED, Assistant, clean_message
 from assistant.errors import InvalidMessage, UnknownSession
 from assistant.identity import GUEST, Identity
-from assistant.links import restrict_links
-from assistant.privacy import mask_personal_data
-from assistant.rate_limits import MessageRateLimits
 from assistant.reply import PartialText, ProductRef, Reply
+from assistant.safety.links import restrict_links
+from assistant.safety.privacy import mask_personal_data
+from assistant.safety.rate_limits import MessageRateLimits
 from assistant.session import SESSION_ID, SessionState, Turn
-from knowledge.conversations import ConversationStore, Message, Resolution, Role
-from knowledge.sessions import SessionRegistry
+from knowledge.store.conversations import ConversationStore, Message, Resolution, Role
+from knowledge.store.sessions import SessionRegistry
 
 MAX_LIVE_SESSIONS = 5000
 
@@ -66,7 +66,7 @@ class Conversations:
                  rate_limits: MessageRateLimits | None = None, max_turns: int = 200,
                  link_hosts: Sequence[str] = ()):
         """``assistant`` is looked up on every use: a re-index replaces it, live sessions stay.
-        ``link_hosts``: the hosts chat text may link to (see ``assistant/links.py``). ``registry`` holds
+        ``link_hosts``: the hosts chat text may link to (see ``assistant/safety/links.py``). ``registry`` holds
         the identity each issued session id belongs to."""
         self._assistant = assistant
         self.store = store

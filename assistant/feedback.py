@@ -1,7 +1,7 @@
 """Chat feedback: product-card clicks stored as ``click`` events (they join the shopper's history,
 so the next ranking sees them), thumbs up/down on replies stored in the ``feedback`` table.
 
-Both are journaled before the database write (``knowledge/journal.py``): a full disk or a locked
+Both are journaled before the database write (``knowledge/store/journal.py``): a full disk or a locked
 database gives a ``StoreWriteFailed`` saying whether the click or rating was kept for later."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from assistant.errors import InvalidFeedback, StoreWriteFailed
-from assistant.privacy import mask_personal_data
+from assistant.safety.privacy import mask_personal_data
 from assistant.session import SESSION_ID, SessionState
-from knowledge.database import StoreDatabase
 from knowledge.errors import StoreWriteError
-from knowledge.journal import journaled
 from knowledge.schemas import EventType, Feedback, Interaction, Rating
+from knowledge.store.database import StoreDatabase
+from knowledge.store.journal import journaled
 
 GUEST_PREFIX = "guest:"
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from assistant.answers.draft import Draft
-from assistant.preview import in_preview
-from assistant.privacy import mask_personal_data
+from assistant.safety.preview import in_preview
+from assistant.safety.privacy import mask_personal_data
 from assistant.session import SessionState
-from knowledge.tickets import HandoffReason, Ticket, TicketStore
+from knowledge.store.tickets import HandoffReason, Ticket, TicketStore
 
 REPEATED_FAILURES = 2
 TRANSCRIPT_TURNS = 20

@@ -67,7 +67,7 @@ def mint_embed_token(customer_id: str, secret: str, ttl_s: int = 600, now: float
 
 class EmbedTokens:
     """Verifies the store's sign-in tokens. ``claim(jti, expires)`` returns True only the first time a
-    token id is seen (``knowledge.sessions.SessionRegistry.claim_token``); ``max_ttl_s`` refuses tokens
+    token id is seen (``knowledge.store.sessions.SessionRegistry.claim_token``); ``max_ttl_s`` refuses tokens
     meant to live longer than that (a token in a page's HTML must be short-lived)."""
 
     def __init__(self, secret: str, claim: Callable[[str, datetime], bool], customer_exists: Callable[[str], bool],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.intents import Intent
+from assistant.intents.classifier import Intent
 from assistant.product_types import singular
 from assistant.session import SessionState
 from assistant.slots import COLOR_SYNONYMS

@@ -14,9 +14,9 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import AisleError, StoreNotBuilt
 from knowledge.catalog import Catalog
-from knowledge.database import StoreDatabase
 from knowledge.ingest import IngestReport, ingest_store
 from knowledge.sample_stores import DEFAULT_STORE, sample_store
+from knowledge.store.database import StoreDatabase
 
 # The app never reaches a model hub: everything is loaded from local files.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,7 +34,7 @@ class Services:
     # -- storage ------------------------------------------------------------------------------
     @cached_property
     def db(self) -> StoreDatabase:
-        from knowledge.journal import Journal
+        from knowledge.store.journal import Journal
 
         db = StoreDatabase(self.settings.database_url)
         # shopper writes a locked or full database deferred (or a kill interrupted) are applied now
@@ -44,25 +44,25 @@ class Services:
 
     @property
     def journal(self):
-        """The write-ahead journal of order actions, clicks and ratings (``knowledge/journal.py``)."""
+        """The write-ahead journal of order actions, clicks and ratings (``knowledge/store/journal.py``)."""
         return self.db.journal
 
     @cached_property
     def embedder(self):
-        from knowledge.embed import SentenceTransformerEmbedder
+        from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(self.settings.embedder.model or None, self.settings.embedder.device)
 
     @cached_property
     def index(self):
         from knowledge.ingest import recover
-        from knowledge.vector_index import VectorIndex
+        from knowledge.retrieval.vector_index import VectorIndex
 
         assert self.settings.chroma_path is not None
         index = VectorIndex(self.settings.chroma_path, self.embedder, url=self.settings.retrieval.chroma_url)
         if index.started_empty and self.db.count("products"):
             # a missing or corrupt (moved aside) index over a built store: rebuild it like a killed ingest
-            from knowledge.store_lock import mark_in_progress
+            from knowledge.store.store_lock import mark_in_progress
 
             mark_in_progress(self.settings.data_dir)
         # an ingest killed midway left its marker: re-sync the index from the database now
@@ -141,14 +141,14 @@ class Services:
     def lexical(self):
         """The products' BM25 index, loaded from the data folder (a few ms); rebuilt and saved if it
         is missing or was built from another catalog."""
-        from knowledge.lexical import LexicalIndex
-        from knowledge.retrieval import product_record
+        from knowledge.retrieval.lexical import LexicalIndex
+        from knowledge.retrieval.search import product_record
 
         return LexicalIndex.open(self.lexical_path, [product_record(p) for p in self.catalog])
 
     @cached_property
     def retriever(self):
-        from knowledge.retrieval import Retriever, current_faq
+        from knowledge.retrieval.search import Retriever, current_faq
 
         mode = self.settings.retrieval.search
         return Retriever(self.index, self.catalog, current_faq(self.faq_entries),
@@ -163,7 +163,7 @@ class Services:
     @cached_property
     def order_numbers(self):
         """Finds the store's order numbers in messages: exact lookup, plus the shapes learned at ingest."""
-        from assistant.order_numbers import OrderNumbers
+        from assistant.orders.numbers import OrderNumbers
         from knowledge.order_shapes import META_KEY, learn_shapes, load_shapes
 
         shapes = load_shapes(self.db.meta(META_KEY))
@@ -175,7 +175,7 @@ class Services:
     def policy(self):
         """The store's order policy (``aisle ingest --policy``; ``DEFAULT_POLICY`` when it has none),
         checked against the current FAQ and catalog: a policy that no longer fits stops the start."""
-        from knowledge.retrieval import current_faq
+        from knowledge.retrieval.search import current_faq
         from knowledge.store_policy import META_KEY, PolicyFileError, stored_policy
 
         policy = stored_policy(self.db.meta(META_KEY))
@@ -211,7 +211,7 @@ class Services:
 
     @cached_property
     def intent_classifier(self):
-        from assistant.intents import IntentClassifier, load_examples
+        from assistant.intents.classifier import IntentClassifier, load_examples
 
         examples = load_examples()
         if self.store_intents is not None:
@@ -223,9 +223,9 @@ class Services:
     def store_intents(self):
         """The store's own intents (``intents_csv``), or None."""
         from assistant.backends.transformers_chat import TransformersChatModel
-        from assistant.intent_llm import LlmLabelScorer
-        from assistant.intents import load_examples
-        from assistant.store_intents import StoreIntents
+        from assistant.intents.classifier import load_examples
+        from assistant.intents.llm_scorer import LlmLabelScorer
+        from assistant.intents.store import StoreIntents
 
         path = self.settings.intents_csv
         if not path:
@@ -278,14 +278,14 @@ class Services:
     @cached_property
     def product_vectors(self):
         """Every product's stored embedding (from the index, not re-embedded)."""
-        from knowledge.retrieval import PRODUCTS
+        from knowledge.retrieval.search import PRODUCTS
 
         return self.index.vectors(PRODUCTS, [p.id for p in self.catalog])
 
     @cached_property
     def explainer(self):
         """Embedding affinity: the fallback scorer, and the source of every recommendation's reason."""
-        from knowledge.retrieval import PRODUCTS
+        from knowledge.retrieval.search import PRODUCTS
         from recommender.scorer import EmbeddingInterestScorer
 
         return EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids))
@@ -318,28 +318,28 @@ class Services:
     @cached_property
     def order_log(self):
         """The audit log of order actions (and the return/exchange requests they created)."""
-        from knowledge.order_log import OrderLog
+        from knowledge.store.order_log import OrderLog
 
         return OrderLog(self.db)
 
     @cached_property
     def tickets(self):
         """Handoff tickets: the agent copilot's queue."""
-        from knowledge.tickets import TicketStore
+        from knowledge.store.tickets import TicketStore
 
         return TicketStore(self.db)
 
     @cached_property
     def conversation_store(self):
         """Every stored message of every chat: the copilot's transcripts and the admin's reports."""
-        from knowledge.conversations import ConversationStore
+        from knowledge.store.conversations import ConversationStore
 
         return ConversationStore(self.db)
 
     @cached_property
     def session_registry(self):
         """The identity of every session id the server issued, and the embed tokens already used."""
-        from knowledge.sessions import SessionRegistry
+        from knowledge.store.sessions import SessionRegistry
 
         return SessionRegistry(self.db)
 
@@ -367,7 +367,7 @@ class Services:
     def conversations(self):
         """Live chats by session id, shared by the shopper widget, the API and the agent copilot."""
         from assistant.conversations import Conversations
-        from assistant.rate_limits import MessageRateLimits
+        from assistant.safety.rate_limits import MessageRateLimits
 
         safety = self.settings.safety
         limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage)
@@ -378,16 +378,17 @@ class Services:
     @cached_property
     def assistant(self):
         from assistant.answers.faq import FaqAnswers
-        from assistant.answers.orders import OrderAnswers
         from assistant.answers.products import ProductAnswers
         from assistant.chat import Assistant
         from assistant.grounding import GroundingVerifier
         from assistant.handoff import Handoff
-        from assistant.order_tools import OrderTools
-        from assistant.policy import OrderPolicy
+        from assistant.orders.answers import OrderAnswers
+        from assistant.orders.policy import OrderPolicy
+        from assistant.orders.tools import OrderTools
+        from assistant.router import Router
         from assistant.slots import SlotExtractor
         from assistant.writer import ReplyWriter
-        from knowledge.retrieval import current_faq
+        from knowledge.retrieval.search import current_faq
 
         s = self.settings
         catalog = self.catalog
@@ -408,8 +409,9 @@ class Services:
 
         handoff = Handoff(self.tickets, customer_name, s.now)
         orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
-        return Assistant(catalog, self.intent_classifier, slots, products, orders, faq, writer, handoff,
-                         customer_name, self.store_name, s.max_message_chars, self.store_intents, faq_by_id.get)
+        router = Router(catalog, slots, products, orders, faq, handoff, customer_name, self.store_name,
+                        self.store_intents, faq_by_id.get)
+        return Assistant(self.intent_classifier, router, writer, s.max_message_chars)
 
     def warm_up(self) -> None:
         """Load the models now rather than on the first message."""

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 
 from assistant.money import format_money
-from assistant.order_tools import ProposedAction
+from assistant.orders.tools import ProposedAction
 from assistant.slots import SlotUpdate
-from knowledge.retrieval import ProductFilter
+from knowledge.retrieval.search import ProductFilter
 from knowledge.schemas import DEFAULT_CURRENCY
 
 # What a session id may be: it is stored, logged and used as a key (and in guest ids "guest:<id>").

@@ -23,7 +23,7 @@ from assistant.answers.draft import Draft
 from assistant.errors import LLMBackendError
 from assistant.grounding import REFUSAL, GroundingVerifier
 from assistant.llm import ChatMessage, ChatModel
-from assistant.privacy import mask_personal_data
+from assistant.safety.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)
 

@@ -75,11 +75,11 @@ def main() -> int:
         print(json.dumps({"benchmark": "intents", "skipped": f"data sets not found at {source}"}))
         return 0
 
-    from assistant.intent_eval import evaluate_intents
-    from assistant.intent_llm import LlmLabelScorer
-    from assistant.intent_model import read_intent_csv
+    from assistant.intents.evaluate import evaluate_intents
+    from assistant.intents.llm_scorer import LlmLabelScorer
+    from assistant.intents.model import read_intent_csv
     from bench.output import emit
-    from knowledge.embed import SentenceTransformerEmbedder
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     out_dir = REPO / "bench/results/intent"

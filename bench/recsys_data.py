@@ -7,7 +7,7 @@ where ``description`` is a Python-list string such as ``"['<br />Text', 'More']"
 Python-list string of ints, oldest first) and ``item_id`` (the next item), plus title and
 semantic-id columns that are not needed.
 
-Output (the format of ``recommender/cases.py``): ``items.jsonl``, ``train.jsonl`` (from
+Output (the format of ``recommender/offline/cases.py``): ``items.jsonl``, ``train.jsonl`` (from
 ``valid.csv``) and ``test.jsonl`` (from ``test.csv``).
 
 Run: ``python bench/recsys_data.py`` converts into ``bench/results/recsys_industrial/`` (git

@@ -40,9 +40,9 @@ def main() -> int:
         return 0
 
     from knowledge.bundled import minilm_dir
-    from knowledge.embed import SentenceTransformerEmbedder
-    from recommender.cases import load_cases, load_items
-    from recommender.evaluate import FULL_PIPELINE, evaluate
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
+    from recommender.offline.cases import load_cases, load_items
+    from recommender.offline.evaluate import FULL_PIPELINE, evaluate
 
     results = REPO / "bench/results/recsys_industrial"
     paths = convert(source, results)

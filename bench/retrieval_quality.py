@@ -4,7 +4,7 @@ The judged set (``bench/data/judged_queries.jsonl``) holds shopper queries writt
 catalog, each with graded relevance 0–3 and, for some, the session filters the chat would apply.
 Queries alternate between a ``tune`` and a ``test`` half. The fusion settings (RRF k, BM25 weight)
 are chosen by NDCG@10 on the tune half only; the report gives every method on tune, test and all,
-with hybrid at the settings the product uses (``knowledge.retrieval.RRF_K``/``BM25_WEIGHT``) and at
+with hybrid at the settings the product uses (``knowledge.retrieval.search.RRF_K``/``BM25_WEIGHT``) and at
 the tune half's best. NDCG@10 and Recall@50 are computed by ``ranx``. Latency: p50/p95 of one
 search (k = 30, the chat's candidate count) per query, with the query embedded ("cold") and with its
 vector cached ("warm"); BM25 index load and build times.
@@ -75,9 +75,9 @@ def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
 
     from assistant.config import Settings
     from assistant.services import Services
-    from knowledge import retrieval
-    from knowledge.lexical import LexicalIndex
-    from knowledge.retrieval import ProductFilter, product_record, rrf
+    from knowledge.retrieval import search
+    from knowledge.retrieval.lexical import LexicalIndex
+    from knowledge.retrieval.search import ProductFilter, product_record, rrf
 
     if threads:
         torch.set_num_threads(threads)
@@ -135,7 +135,7 @@ def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
         "catalog_products": len(services.catalog),
         "queries": {name: len(qs) for name, qs in splits.items()},
         "judged_file": str(JUDGED.relative_to(REPO)),
-        "settings": {"production": {"rrf_k": retrieval.RRF_K, "bm25_weight": retrieval.BM25_WEIGHT,
+        "settings": {"production": {"rrf_k": search.RRF_K, "bm25_weight": search.BM25_WEIGHT,
                                     "depth": retriever.depth},
                      "tune_best": {"rrf_k": best["rrf_k"], "bm25_weight": best["bm25_weight"]},
                      "chosen_on": "tune half, NDCG@10 (ties: Recall@50)"},

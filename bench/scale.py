@@ -111,7 +111,7 @@ def generate(n: int, seed: int = SEED) -> list[Product]:
 
 def queries(products: list[Product], n: int = QUERIES, seed: int = SEED) -> list[tuple[str, Any]]:
     """Shopper-like requests with filters (price range, category, brand, color or size, in stock)."""
-    from knowledge.retrieval import ProductFilter
+    from knowledge.retrieval.search import ProductFilter
 
     rng = random.Random(seed + 1)
     out = []
@@ -180,12 +180,12 @@ def run(n: int, threads: int = 1, keep: Path | None = None) -> dict[str, Any]:
     if threads:
         torch.set_num_threads(threads)
     from knowledge.catalog import Catalog
-    from knowledge.database import StoreDatabase
-    from knowledge.embed import SentenceTransformerEmbedder
     from knowledge.ingest import ingest_files, sync_index
-    from knowledge.lexical import LexicalIndex
-    from knowledge.retrieval import Retriever, product_record
-    from knowledge.vector_index import VectorIndex
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
+    from knowledge.retrieval.lexical import LexicalIndex
+    from knowledge.retrieval.search import Retriever, product_record
+    from knowledge.retrieval.vector_index import VectorIndex
+    from knowledge.store.database import StoreDatabase
 
     t0 = time.perf_counter()
     products = generate(n)
@@ -304,7 +304,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-        from knowledge.embed import SentenceTransformerEmbedder
+        from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
         texts = [p.search_text() for p in generate(args.products)]
         print(catalog_vectors(SentenceTransformerEmbedder(None, "cpu"), texts, args.threads)[1])

@@ -8,13 +8,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from knowledge.database import StoreDatabase, SyncCounts
 from knowledge.errors import ImportFileError
 from knowledge.importers import ImportResult, RowError, read_records
-from knowledge.lexical import LexicalIndex
 from knowledge.order_shapes import META_KEY as SHAPES_KEY
 from knowledge.order_shapes import dump_shapes, learn_shapes
-from knowledge.retrieval import (
+from knowledge.retrieval.lexical import LexicalIndex
+from knowledge.retrieval.search import (
     FAQ,
     FAQ_CHUNKS,
     PRODUCTS,
@@ -23,8 +22,10 @@ from knowledge.retrieval import (
     faq_record,
     product_record,
 )
+from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, Product
-from knowledge.store_lock import (
+from knowledge.store.database import StoreDatabase, SyncCounts
+from knowledge.store.store_lock import (
     MARKER_FILE,
     IngestRunning,
     clear_in_progress,
@@ -34,7 +35,6 @@ from knowledge.store_lock import (
 )
 from knowledge.store_policy import META_KEY as POLICY_KEY
 from knowledge.store_policy import PolicyFileError, StorePolicy, read_policy, stored_policy
-from knowledge.vector_index import VectorIndex
 
 
 @dataclass
@@ -216,7 +216,7 @@ def index_mismatches(db: StoreDatabase, index: VectorIndex) -> dict[str, int]:
 def ingest_store(db: StoreDatabase, index: VectorIndex, data_dir: Path, paths: Mapping[str, Path | None],
                  lexical_path: Path | None = None, wait: float = 0.0, progress: bool = False) -> IngestReport:
     """``ingest_files`` then ``sync_index`` under the store's writer lock, with the in-progress marker
-    around the writes (see ``knowledge/store_lock.py``): a second ingest fails with ``IngestRunning``
+    around the writes (see ``knowledge/store/store_lock.py``): a second ingest fails with ``IngestRunning``
     (or waits ``wait`` s), and a kill midway is repaired at the next open (``recover``)."""
     with ingest_lock(data_dir, timeout=wait):
         mark_in_progress(data_dir)

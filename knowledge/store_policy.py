@@ -6,7 +6,7 @@ it names must be one of the catalog's. Errors name the key (``returns.by_categor
 
 A store without a policy file gets ``DEFAULT_POLICY``: cancel only while not yet shipped; address
 changes, returns and exchanges go to a person as a ticket, and nothing is cited. The eligibility
-rules that read a policy are in ``assistant/policy.py``.
+rules that read a policy are in ``assistant/orders/policy.py``.
 """
 
 from __future__ import annotations

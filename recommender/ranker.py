@@ -20,16 +20,19 @@ SIMILAR_ENOUGH = 0.55  # MiniLM cosine of two products' texts above which "simil
 
 
 @dataclass(frozen=True)
-class BlendWeights:
+class RankerWeights:
+    """How the chat's ranker mixes a candidate's request relevance, the shopper's interest and
+    popularity (not the offline next-item blend's ``recommender.offline.blend.BlendWeights``)."""
+
     relevance: float = 0.6
     interest: float = 0.3
     popularity: float = 0.1
 
 
 class Ranker:
-    def __init__(self, scorer: InterestScorer, weights: BlendWeights | None = None):
+    def __init__(self, scorer: InterestScorer, weights: RankerWeights | None = None):
         self.scorer = scorer
-        self.weights = weights or BlendWeights()
+        self.weights = weights or RankerWeights()
 
     def rank(self, candidates: Sequence[Candidate], history: Sequence[HistoryItem]) -> list[RankedItem]:
         if not candidates:

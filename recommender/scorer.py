@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from knowledge.embed import Embedder
+from knowledge.retrieval.embed import Embedder
 from recommender.types import Candidate, HistoryItem
 
 EVENT_WEIGHT = {"view": 1.0, "click": 1.5, "add_to_cart": 2.5, "purchase": 3.0}

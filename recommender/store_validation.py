@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from knowledge.retrieval import ProductFilter, Retriever
+from knowledge.retrieval.search import ProductFilter, Retriever
 from recommender.metrics import hit_rate_at_k, ndcg_at_k
-from recommender.ranker import BlendWeights
+from recommender.ranker import RankerWeights
 from recommender.scorer import InterestScorer
 from recommender.store_candidates import HistoryCandidates, gather_candidates
 from recommender.types import HistoryItem
@@ -106,9 +106,9 @@ def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, s
     return report
 
 
-def chosen_weights(validation: Mapping[str, Any] | None) -> tuple[str, BlendWeights] | None:
+def chosen_weights(validation: Mapping[str, Any] | None) -> tuple[str, RankerWeights] | None:
     """(scorer name, weights) recorded by a validation, if any."""
     if not validation or not validation.get("chosen"):
         return None
     name = validation["chosen"]
-    return name, BlendWeights(**validation["results"][name]["weights"])
+    return name, RankerWeights(**validation["results"][name]["weights"])

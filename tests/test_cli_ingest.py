@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.database import StoreDatabase
+from knowledge.store.database import StoreDatabase
 
 pytestmark = pytest.mark.slow  # the ingest runs load the bundled MiniLM embedder
 

@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from knowledge.order_log import ActionEntry, Outcome
-from knowledge.tickets import HandoffReason
+from knowledge.store.order_log import ActionEntry, Outcome
+from knowledge.store.tickets import HandoffReason
 
 
 def test_support_commands_list_tickets_and_the_audit_log(services) -> None:

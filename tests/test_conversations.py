@@ -206,6 +206,6 @@ def test_at_least_sixty_conversations_cover_every_intent_and_assert_facts() -> N
         for turn in convo["turns"]:
             wanted = turn.get("expect", {}).get("intent")
             intents |= set(wanted if isinstance(wanted, list) else [wanted] if wanted else [])
-    from assistant.intents import Intent
+    from assistant.intents.classifier import Intent
 
     assert {i.value for i in Intent} <= intents

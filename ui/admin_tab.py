@@ -16,7 +16,7 @@ from assistant.errors import AisleError
 from assistant.services import Services
 from knowledge.errors import KnowledgeError
 from knowledge.ingest import IngestReport
-from knowledge.reports import StoreReports
+from knowledge.store.reports import StoreReports
 from ui.api import Endpoint
 
 KINDS = ("catalog", "faq", "customers", "orders", "interactions")

@@ -12,9 +12,9 @@ from html import escape
 from urllib.parse import quote, urlsplit
 
 from assistant.answers.draft import price_text
-from assistant.links import host_allowed
 from assistant.money import format_money
 from assistant.reply import ProductRef, Reply
+from assistant.safety.links import host_allowed
 from knowledge.schemas import Product, image_path_error
 
 IMAGES_ROUTE = "/images"  # where ui/server.py serves <data_dir>/images/

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from assistant.answers.orders import order_summary
-from knowledge.conversations import Conversation, Message, Role
+from assistant.orders.answers import order_summary
 from knowledge.schemas import Customer, Interaction, Order
-from knowledge.tickets import Ticket
+from knowledge.store.conversations import Conversation, Message, Role
+from knowledge.store.tickets import Ticket
 
 QUEUE_COLUMNS = ["conversation", "customer", "ticket", "updated", "last message"]
 

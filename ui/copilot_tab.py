@@ -13,11 +13,11 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answers.orders import order_summary
 from assistant.errors import AisleError
+from assistant.orders.answers import order_summary
 from assistant.reply import ProductRef
 from assistant.services import Services
-from knowledge.tickets import Ticket
+from knowledge.store.tickets import Ticket
 from ui.api import Endpoint
 from ui.cards import refs_html
 from ui.copilot import (

@@ -30,11 +30,11 @@ import gradio as gr
 from assistant.errors import AisleError
 from assistant.examples import chat_examples
 from assistant.identity import GUEST, EmbedTokens
-from assistant.links import restrict_links
 from assistant.reply import PartialText, ProductRef, Reply
+from assistant.safety.links import restrict_links
 from assistant.services import Services
 from assistant.shopper_sessions import GUEST_CHOICE, ShopperSessions
-from knowledge.conversations import Message
+from knowledge.store.conversations import Message
 from ui.api import Endpoint, register
 from ui.cards import (
     CARD_CLICK_JS,

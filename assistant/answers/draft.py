@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant.grounding import Evidence
 from assistant.money import format_money
-from assistant.order_tools import ProposedAction
 from assistant.reply import FaqRef, ProductRef
 from knowledge.schemas import DEFAULT_CURRENCY, Product
+
+if TYPE_CHECKING:  # only an annotation: the order answers import drafts, drafts need no order code
+    from assistant.orders.tools import ProposedAction
 
 
 @dataclass

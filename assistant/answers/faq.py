@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from assistant.answers.draft import Draft, store_label
 from assistant.grounding import evidence_for
 from assistant.reply import FaqRef
-from knowledge.retrieval import FaqChunk, FaqHit, Retriever, faq_chunks
+from knowledge.retrieval.search import FaqChunk, FaqHit, Retriever, faq_chunks
 from knowledge.schemas import FaqEntry
 
 HANDOFF_QUERY = "Can I talk to a real person instead of the assistant? support hours"

@@ -24,8 +24,8 @@ from assistant.product_types import singular
 from assistant.reply import ProductRef
 from assistant.session import Constraints, SessionState
 from assistant.slots import suits_use
-from knowledge.embed import Embedder
-from knowledge.retrieval import Retriever
+from knowledge.retrieval.embed import Embedder
+from knowledge.retrieval.search import Retriever
 from knowledge.schemas import Product
 from recommender.diversity import mmr
 from recommender.ranker import Ranker

@@ -8,7 +8,7 @@ import pytest
 from assistant.conversations import Conversations
 from assistant.errors import InvalidMessage, UnknownSession
 from assistant.identity import GUEST, Identity
-from knowledge.conversations import Role
+from knowledge.store.conversations import Role
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

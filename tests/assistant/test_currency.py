@@ -13,7 +13,7 @@ from assistant.money import amounts, currency_markers, format_money, parse_amoun
 from assistant.session import Constraints
 from assistant.slots import SlotExtractor
 from knowledge.catalog import Catalog
-from knowledge.embed import HashingEmbedder
+from knowledge.retrieval.embed import HashingEmbedder
 from knowledge.schemas import Product
 
 SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}

@@ -10,8 +10,8 @@ from assistant.errors import AisleError, InvalidFeedback
 from assistant.feedback import FeedbackLog, event_customer_id
 from assistant.session import SessionState, Turn
 from knowledge.catalog import Catalog
-from knowledge.database import StoreDatabase
 from knowledge.schemas import Customer, EventType, Product, Rating
+from knowledge.store.database import StoreDatabase
 
 NOW = datetime(2026, 11, 23, 12, 0, 0)
 

@@ -14,8 +14,8 @@ import pytest
 
 from assistant.errors import InvalidMessage
 from assistant.identity import GUEST, EmbedSecretTooShort, EmbedTokens, Identity, mint_embed_token
-from knowledge.database import StoreDatabase
-from knowledge.sessions import SessionRegistry
+from knowledge.store.database import StoreDatabase
+from knowledge.store.sessions import SessionRegistry
 
 SECRET = "k" * 40
 CUSTOMERS = {"C001", "W-77"}

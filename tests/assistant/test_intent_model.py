@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.intent_eval import evaluate_intents
-from assistant.intent_finetune import finetuned_embedder
-from assistant.intent_llm import LlmLabelScorer
-from assistant.intent_model import (
+from assistant.intents.classifier import load_examples
+from assistant.intents.evaluate import evaluate_intents
+from assistant.intents.finetune import finetuned_embedder
+from assistant.intents.llm_scorer import LlmLabelScorer
+from assistant.intents.model import (
     LLM_WEIGHT,
     BadIntentFile,
     FewShotIntentModel,
     label_example,
     read_intent_csv,
 )
-from assistant.intents import load_examples
 
 OOS = "out_of_scope"
 
@@ -133,7 +133,7 @@ def test_llm_scorer_ranks_an_obvious_label_above_an_absurd_one(llm_scorer: LlmLa
 @pytest.mark.slow
 def test_llm_weight_is_chosen_from_the_grid_and_recorded(embedder, llm_scorer: LlmLabelScorer,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.intent_model as intent_model
+    import assistant.intents.model as intent_model
 
     monkeypatch.setattr(intent_model, "LLM_CV_ROWS", 40)  # keeps the test to seconds
     train, test = _split()
@@ -155,7 +155,7 @@ def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
 @pytest.mark.slow
 def test_finetuning_works_on_tiny_data_and_leaves_the_bundled_model_alone(embedder,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.intent_finetune as intent_finetune
+    import assistant.intents.finetune as intent_finetune
     from knowledge.bundled import minilm_dir
 
     before = _tree_state(minilm_dir())

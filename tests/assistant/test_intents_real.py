@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.intents import Intent, IntentClassifier, load_examples
+from assistant.intents.classifier import Intent, IntentClassifier, load_examples
 
 pytestmark = pytest.mark.slow
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "intents_heldout.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.order_numbers import OrderNumbers
+from assistant.orders.numbers import OrderNumbers
 from knowledge.order_shapes import learn_shapes
 
 STORES = {

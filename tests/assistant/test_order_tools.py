@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assistant.order_tools import (
+from assistant.orders.policy import OrderPolicy
+from assistant.orders.tools import (
     ActionKind,
     ActionRefused,
     Confirmation,
@@ -17,11 +18,10 @@ from assistant.order_tools import (
     confirmation_of,
     is_refusal,
 )
-from assistant.policy import OrderPolicy
-from knowledge.database import StoreDatabase
-from knowledge.order_log import OrderLog, Outcome
 from knowledge.sample_stores import SAMPLE_STORES
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product, Variant
+from knowledge.store.database import StoreDatabase
+from knowledge.store.order_log import OrderLog, Outcome
 from knowledge.store_policy import read_policy
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -78,7 +78,7 @@ def test_refusals(text: str) -> None:
 
 
 def _pending():
-    from assistant.order_tools import ProposedAction
+    from assistant.orders.tools import ProposedAction
 
     return ProposedAction(kind=ActionKind.CANCEL, order_id="MM-1", customer_id="C1", id="abc")
 
@@ -114,7 +114,7 @@ def test_a_write_and_its_audit_row_are_one_transaction(tools: OrderTools) -> Non
     ghost = tools.order("MM-1").model_copy(update={"id": "MM-404"})
     entry = tools.log.entries()  # nothing yet
     assert entry == []
-    from knowledge.order_log import ActionEntry
+    from knowledge.store.order_log import ActionEntry
 
     with pytest.raises(LookupError):
         tools.log.apply(ActionEntry(session_id="s3", action="cancel", outcome=Outcome.APPLIED), NOW, order=ghost)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assistant.policy import OrderPolicy
+from assistant.orders.policy import OrderPolicy
 from knowledge.sample_stores import SAMPLE_STORES
 from knowledge.schemas import Order, OrderItem, OrderStatus
 from knowledge.store_policy import DEFAULT_POLICY, Handling, StorePolicy, read_policy

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from knowledge.importers import read_records
-from knowledge.retrieval import current_faq
+from knowledge.retrieval.search import current_faq
 from knowledge.sample_stores import SAMPLE_STORES, SampleStore
 from knowledge.schemas import FaqEntry, Product
 from knowledge.store_policy import StorePolicy, read_policy

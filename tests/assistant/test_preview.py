@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from assistant.preview import in_preview, previewing
+from assistant.safety.preview import in_preview, previewing
 
 
 def test_preview_is_on_only_inside_its_block_and_nests() -> None:

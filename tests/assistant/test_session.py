@@ -6,7 +6,7 @@ import pytest
 
 from assistant.session import Constraints, SessionState
 from assistant.slots import SlotUpdate
-from knowledge.retrieval import ProductFilter
+from knowledge.retrieval.search import ProductFilter
 
 
 def update(cheaper: bool = False, clear_budget: bool = False, **values: object) -> SlotUpdate:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.intent_model import BadIntentFile
+from assistant.intents.model import BadIntentFile
 from assistant.services import Services
 from assistant.session import SessionState
 
@@ -62,7 +62,7 @@ def test_a_bad_intents_file_is_refused_with_its_line(services, tmp_path) -> None
 @pytest.mark.slow
 @pytest.mark.integration
 def test_the_llm_can_vote_on_store_intents_at_a_cross_validated_weight(services) -> None:
-    from assistant.intent_model import LLM_WEIGHT
+    from assistant.intents.model import LLM_WEIGHT
 
     settings = services.settings.model_copy(update={"intents_csv": SAMPLE, "intent_llm_vote": True})
     shop = Services(settings)

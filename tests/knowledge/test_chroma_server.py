@@ -18,7 +18,7 @@ import pytest
 from assistant.config import RetrievalSettings, Settings
 from assistant.services import Services
 from knowledge.ingest import index_mismatches
-from knowledge.retrieval import PRODUCTS, ProductFilter
+from knowledge.retrieval.search import PRODUCTS, ProductFilter
 
 pytestmark = pytest.mark.slow  # the real MiniLM embedder and a Chroma server
 

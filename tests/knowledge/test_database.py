@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from knowledge.database import StoreDatabase, SyncCounts
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, OrderItem, Product
+from knowledge.store.database import StoreDatabase, SyncCounts
 
 T0 = datetime(2026, 5, 1, 12, 0, 0)
 

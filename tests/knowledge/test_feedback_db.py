@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from knowledge.database import StoreDatabase, feedback
 from knowledge.schemas import MAX_FEEDBACK_TEXT, Feedback, Rating
+from knowledge.store.database import StoreDatabase, feedback
 
 T0 = datetime(2026, 5, 1, 12, 0, 0)
 

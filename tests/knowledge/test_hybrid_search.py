@@ -10,9 +10,9 @@ from langchain_core.documents import Document
 
 from assistant.answers.faq import FaqAnswers
 from knowledge.catalog import Catalog
-from knowledge.langchain_retriever import FaqRetriever, ProductRetriever
-from knowledge.lexical import LexicalIndex
-from knowledge.retrieval import (
+from knowledge.retrieval.langchain_retriever import FaqRetriever, ProductRetriever
+from knowledge.retrieval.lexical import LexicalIndex
+from knowledge.retrieval.search import (
     FAQ,
     FAQ_CHUNKS,
     LONG_ENTRY_WORDS,
@@ -25,8 +25,8 @@ from knowledge.retrieval import (
     product_record,
     rrf,
 )
+from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import FaqEntry
-from knowledge.vector_index import VectorIndex
 
 # -- fusion math (no store) ------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ import pytest
 from assistant.config import Settings
 from assistant.services import Services
 from knowledge.ingest import expected_index, index_mismatches
-from knowledge.retrieval import PRODUCTS, ProductFilter
-from knowledge.store_lock import MARKER_FILE, IngestRunning, ingest_lock, ingest_running
+from knowledge.retrieval.search import PRODUCTS, ProductFilter
+from knowledge.store.store_lock import MARKER_FILE, IngestRunning, ingest_lock, ingest_running
 
 pytestmark = pytest.mark.slow  # the real MiniLM embedder
 
@@ -29,7 +29,7 @@ WORDS = ["mug", "kettle", "knife", "skillet", "teapot", "bowl", "ladle", "whisk"
 
 @pytest.fixture(scope="module")
 def embedder():
-    from knowledge.embed import SentenceTransformerEmbedder
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -103,7 +103,7 @@ def test_changed_added_and_deleted_products_are_applied_incrementally(tmp_path: 
     assert not (svc.settings.data_dir / MARKER_FILE).exists()
 
     # large catalogs scan the stored vectors in memory under the filter mask: same ranking as Chroma's
-    from knowledge.retrieval import Retriever
+    from knowledge.retrieval.search import Retriever
 
     scan = Retriever(svc.index, svc.catalog, [], svc.lexical, in_memory_min=0)
     chroma = Retriever(svc.index, svc.catalog, [], svc.lexical, in_memory_min=10**9)
@@ -242,7 +242,7 @@ def test_the_column_filter_mask_matches_product_filter_matches() -> None:
 
     from knowledge import demo_store
     from knowledge.catalog import Catalog
-    from knowledge.retrieval import FilterColumns
+    from knowledge.retrieval.search import FilterColumns
     from knowledge.schemas import Product
 
     products = [Product(**json.loads(line)) for line in demo_store.CATALOG.read_text().splitlines() if line.strip()]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.database import StoreDatabase
 from knowledge.errors import ImportFileError
 from knowledge.ingest import ingest_files
+from knowledge.store.database import StoreDatabase
 
 
 def _product(pid: str, price: float | str = 19.99) -> dict:

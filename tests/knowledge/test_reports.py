@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from knowledge.conversations import ConversationStore, Resolution
-from knowledge.database import StoreDatabase
-from knowledge.reports import StoreReports
 from knowledge.schemas import EventType, Feedback, Interaction
+from knowledge.store.conversations import ConversationStore, Resolution
+from knowledge.store.database import StoreDatabase
+from knowledge.store.reports import StoreReports
 
 D1 = datetime(2026, 5, 1, 9, 0)
 D2 = D1 + timedelta(days=1)

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.handoff import Handoff, is_frustrated, summarise
 from assistant.session import Constraints, SessionState, Turn
-from knowledge.database import StoreDatabase
-from knowledge.tickets import HandoffReason, TicketStore
+from knowledge.store.database import StoreDatabase
+from knowledge.store.tickets import HandoffReason, TicketStore
 
 NOW = datetime(2026, 11, 23, 12, 0)
 

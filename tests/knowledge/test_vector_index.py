@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from knowledge.catalog import Catalog
-from knowledge.database import SyncCounts
-from knowledge.embed import HashingEmbedder
-from knowledge.retrieval import (
+from knowledge.retrieval.embed import HashingEmbedder
+from knowledge.retrieval.search import (
     FAQ,
     PRODUCTS,
     ProductFilter,
@@ -19,8 +18,9 @@ from knowledge.retrieval import (
     faq_record,
     product_record,
 )
+from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import FaqEntry, Product, Variant
-from knowledge.vector_index import VectorIndex
+from knowledge.store.database import SyncCounts
 
 
 class CountingEmbedder(HashingEmbedder):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.embed import HashingEmbedder
-from recommender.blend import BlendRanker, BlendWeights, tune_weights, user_sequences
+from knowledge.retrieval.embed import HashingEmbedder
 from recommender.candidates import EmbeddingNeighbours, TransitionModel, merge_candidates
 from recommender.metrics import summarize
+from recommender.offline.blend import BlendRanker, BlendWeights, tune_weights, user_sequences
 from tests.recommender import synthetic
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from knowledge.errors import ImportFileError
-from recommender.cases import EvalItem, NextItemCase, load_cases, load_items
+from recommender.offline.cases import EvalItem, NextItemCase, load_cases, load_items
 
 ITEMS: list[dict[str, Any]] = [
     {"id": "H1", "title": "Claw hammer", "brand": "Stanley", "category": "Tools", "description": "Steel head.",

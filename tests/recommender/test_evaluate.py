@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.embed import HashingEmbedder
-from recommender.cases import NextItemCase, load_items
-from recommender.evaluate import FULL_PIPELINE, evaluate
+from knowledge.retrieval.embed import HashingEmbedder
+from recommender.offline.cases import NextItemCase, load_items
+from recommender.offline.evaluate import FULL_PIPELINE, evaluate
 from tests.recommender import synthetic
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.embed import HashingEmbedder
-from recommender.blend import BlendRanker, BlendWeights
-from recommender.learned import (
+from knowledge.retrieval.embed import HashingEmbedder
+from recommender.metrics import summarize
+from recommender.offline.blend import BlendRanker, BlendWeights
+from recommender.offline.learned import (
     FEATURES,
     CandidateFeatures,
     ListwiseModel,
     fit_learned_ranker,
     out_of_fold_lists,
 )
-from recommender.metrics import summarize
 from tests.recommender import synthetic
 
 ITEMS = synthetic.items()

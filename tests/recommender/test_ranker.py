@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from knowledge.catalog import Catalog
-from knowledge.embed import HashingEmbedder
+from knowledge.retrieval.embed import HashingEmbedder
 from knowledge.schemas import EventType, Interaction, Product
 from recommender.history import collapse_events
 from recommender.ranker import Ranker

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.retrieval import ProductFilter
+from knowledge.retrieval.search import ProductFilter
 from recommender.store_candidates import RELEVANCE_MARGIN, gather_candidates
 
 pytestmark = pytest.mark.integration

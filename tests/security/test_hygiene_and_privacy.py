@@ -8,9 +8,9 @@ import pytest
 from assistant.chat import clean_message
 from assistant.errors import InvalidMessage, RateLimited
 from assistant.identity import GUEST, Identity
-from assistant.links import host_allowed, restrict_links
-from assistant.privacy import luhn_valid, mask_personal_data
-from assistant.rate_limits import MessageRateLimits
+from assistant.safety.links import host_allowed, restrict_links
+from assistant.safety.privacy import luhn_valid, mask_personal_data
+from assistant.safety.rate_limits import MessageRateLimits
 
 CARD = "4111 1111 1111 1111"
 

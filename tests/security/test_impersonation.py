@@ -36,10 +36,10 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.identity import Identity, mint_embed_token
-from knowledge.conversations import conversations as conversation_rows
-from knowledge.database import feedback, interactions, orders
-from knowledge.order_log import Outcome, order_actions, service_requests
-from knowledge.sessions import issued_sessions
+from knowledge.store.conversations import conversations as conversation_rows
+from knowledge.store.database import feedback, interactions, orders
+from knowledge.store.order_log import Outcome, order_actions, service_requests
+from knowledge.store.sessions import issued_sessions
 from tests.security import raw_gradio
 from tests.security.raw_gradio import Response
 

@@ -36,12 +36,12 @@ from sqlalchemy import func, select
 from assistant.answers.draft import money
 from assistant.errors import InvalidMessage
 from assistant.identity import GUEST, Identity
-from assistant.links import host_allowed
 from assistant.reply import PartialText, Reply
-from knowledge.database import orders
+from assistant.safety.links import host_allowed
 from knowledge.demo_store import CATALOG, FAQ
 from knowledge.demo_store.simulate import NOW
-from knowledge.order_log import Outcome, order_actions, service_requests
+from knowledge.store.database import orders
+from knowledge.store.order_log import Outcome, order_actions, service_requests
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

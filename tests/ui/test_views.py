@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from knowledge.conversations import Conversation, Message, Role
 from knowledge.schemas import Product
-from knowledge.tickets import HandoffReason, Ticket
+from knowledge.store.conversations import Conversation, Message, Role
+from knowledge.store.tickets import HandoffReason, Ticket
 from ui.cards import chips_html, compare_table
 from ui.copilot import queue_order, queue_rows, sources_markdown, transcript_messages
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import (
@@ -39,9 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from knowledge.schemas import Customer, EventType, FaqEntry, Feedback, Interaction, Order, Product, Rating
-
-if TYPE_CHECKING:
-    from knowledge.journal import Journal
+from knowledge.store.journal import Journal, JournalEntry, register_applier
 
 BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer's lock before "the store is busy"
 
@@ -99,7 +97,7 @@ feedback = Table(
     Column("ts", DateTime, nullable=False, index=True),
     CheckConstraint("rating in ('up', 'down')", name="ck_feedback_rating"),
 )
-# Journal ids of the ratings and order actions already written (see knowledge/journal.py): claimed in
+# Journal ids of the ratings and order actions already written (see knowledge/store/journal.py): claimed in
 # the write's own transaction, so a replay can tell an applied entry from a pending one.
 journal_applied = Table(
     "journal_applied", metadata,
@@ -374,6 +372,20 @@ def claim_write(conn: Any, journal_id: str, kind: str, ts: Any) -> bool:
         return False
     conn.execute(insert(journal_applied).values(id=journal_id, kind=kind, ts=ts))
     return True
+
+
+def _apply_interaction(db: StoreDatabase, entry: JournalEntry) -> bool:
+    """Replay a journaled click (a duplicate event is skipped by the database)."""
+    return db.add_interactions([Interaction.model_validate(entry.payload)]) == 1
+
+
+def _apply_feedback(db: StoreDatabase, entry: JournalEntry) -> bool:
+    """Replay a journaled reply rating (claimed by its journal id, so applied once)."""
+    return db.add_feedback(Feedback.model_validate(entry.payload), journal_id=entry.id) != 0
+
+
+register_applier("interaction", _apply_interaction)
+register_applier("feedback", _apply_feedback)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout: float = BUSY_TIMEOUT) -> None:

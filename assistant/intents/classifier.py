@@ -17,7 +17,7 @@ from importlib import resources
 import numpy as np
 import yaml
 
-from knowledge.embed import Embedder
+from knowledge.retrieval.embed import Embedder
 
 
 class Intent(StrEnum):
@@ -69,7 +69,7 @@ class IntentClassifier:
     def __init__(self, embedder: Embedder, examples: dict[str, list[str]] | None = None,
                  oos_threshold: float = 0.30, top_n: int = 3, names_order: Callable[[str], bool] | None = None):
         self.embedder = embedder
-        # whether a message names one of the store's order numbers (``assistant/order_numbers.py``)
+        # whether a message names one of the store's order numbers (``assistant/orders/numbers.py``)
         self.names_order = names_order or (lambda _text: False)
         self.examples = examples or load_examples()
         self.oos_threshold = oos_threshold

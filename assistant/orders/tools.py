@@ -17,12 +17,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from assistant.errors import StoreWriteFailed
-from assistant.policy import Eligibility, OrderPolicy
-from assistant.preview import in_preview
-from knowledge.database import StoreDatabase
+from assistant.orders.policy import Eligibility, OrderPolicy
+from assistant.safety.preview import in_preview
 from knowledge.errors import StoreWriteError
-from knowledge.order_log import ActionEntry, OrderLog, Outcome, ServiceRequest
 from knowledge.schemas import Order, OrderItem, OrderStatus, Product, Variant
+from knowledge.store.database import StoreDatabase
+from knowledge.store.order_log import ActionEntry, OrderLog, Outcome, ServiceRequest
 
 YES = re.compile(r"^\s*(?:yes|y|yep|yeah|yup|confirm(?:ed)?|i confirm|go ahead|please do|do it)"
                  r"(?:[,\s]+(?:please|do it|go ahead|confirm(?:ed)?|that'?s (?:right|correct)|correct|thanks?|"

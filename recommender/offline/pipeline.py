@@ -2,7 +2,7 @@
 
 1. first stage: ``BlendRanker`` (transitions, embedding neighbours, popularity, repeats, brand) with
    weights grid-searched on held-out training users;
-2. second stage: the listwise model over the first stage's top candidates (``recommender.learned``);
+2. second stage: the listwise model over the first stage's top candidates (``recommender.offline.learned``);
 3. the interest scorer: the cross-encoder fine-tuned from the bundled MiniLM on (history text,
    candidate text) pairs, hard negatives from stage 2's own top results, reorders the top
    ``rerank_depth`` with a weight tuned on one held-out fold of training users (0 if it does not help).
@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from recommender.blend import BlendWeights, tune_weights
-from recommender.cases import EvalItem
 from recommender.cross_encoder import CrossEncoderScorer, build_pairs, history_text, train_cross_encoder
-from recommender.learned import LearnedRanker, fit_learned_ranker, out_of_fold_lists
 from recommender.metrics import ndcg_at_k
+from recommender.offline.blend import BlendWeights, tune_weights
+from recommender.offline.cases import EvalItem
+from recommender.offline.learned import LearnedRanker, fit_learned_ranker, out_of_fold_lists
 
 INTEREST_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 TUNING_FOLD = 0

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.intent_llm import LlmLabelScorer
-from assistant.intent_model import FewShotIntentModel, read_intent_csv
-from assistant.intents import Intent
-from knowledge.embed import Embedder
+from assistant.intents.classifier import Intent
+from assistant.intents.llm_scorer import LlmLabelScorer
+from assistant.intents.model import FewShotIntentModel, read_intent_csv
+from knowledge.retrieval.embed import Embedder
 
 
 @dataclass(frozen=True)

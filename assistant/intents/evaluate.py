@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.intent_llm import LlmLabelScorer
-from assistant.intent_model import FewShotIntentModel
-from knowledge.embed import Embedder
+from assistant.intents.llm_scorer import LlmLabelScorer
+from assistant.intents.model import FewShotIntentModel
+from knowledge.retrieval.embed import Embedder
 
 LATENCY_SAMPLE = 100
 

@@ -16,6 +16,8 @@ from recommender.metrics import ndcg_at_k
 
 @dataclass(frozen=True)
 class BlendWeights:
+    """How the next-item blend mixes its components (not the chat ranker's ``RankerWeights``)."""
+
     transition: float = 1.0
     embedding: float = 0.5
     popularity: float = 0.2

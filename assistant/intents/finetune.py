@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.embed import Embedder
+from knowledge.retrieval.embed import Embedder
 
 PAIR_ITERATIONS = 20  # SetFit's default, for small training sets
 MAX_PAIRS = 4000  # ~2-3 min of training on 2 CPU cores for MiniLM

@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from knowledge.conversations import ConversationStore, Resolution, Role, conversations, messages
-from knowledge.database import StoreDatabase, feedback, interactions
 from knowledge.schemas import EventType, Rating
+from knowledge.store.conversations import ConversationStore, Resolution, Role, conversations, messages
+from knowledge.store.database import StoreDatabase, feedback, interactions
 
 RESOLUTIONS = [r.value for r in Resolution]
 RATINGS = [r.value for r in Rating]

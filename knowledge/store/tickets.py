@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
 
-from knowledge.database import StoreDatabase
+from knowledge.store.database import StoreDatabase
 
 ticket_metadata = MetaData()
 

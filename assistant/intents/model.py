@@ -16,12 +16,12 @@ Options, each kept only when the training rows say it helps:
 * label names as extra examples ("card_arrival" -> "card arrival", labels that look like words),
   added to the training folds only, never held out: kept if they add a point of cross-validated
   accuracy (they helped 5-shot sets, not 10-shot ones);
-* ``llm``: the LLM's vote (``assistant.intent_llm``) re-scores the top-k labels; its weight comes
+* ``llm``: the LLM's vote (``assistant.intents.llm_scorer``) re-scores the top-k labels; its weight comes
   from a small grid including 0 on out-of-fold embedding probabilities of (a sample of) the training
   rows. The LLM is not trained, so its scores on training rows are fair. At weight 0 it is not
   consulted at prediction time;
 * ``finetune``: SetFit-style contrastive fine-tuning of a copy of the embedder
-  (``assistant.intent_finetune``), kept only if it beats the frozen embedder on a held-out fold of
+  (``assistant.intents.finetune``), kept only if it beats the frozen embedder on a held-out fold of
   the training rows (that fold also sets the head, mix and threshold of the fine-tuned model).
 """
 
@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.errors import AisleError
-from knowledge.embed import Embedder
+from knowledge.retrieval.embed import Embedder
 
 if TYPE_CHECKING:
-    from assistant.intent_llm import LlmLabelScorer
+    from assistant.intents.llm_scorer import LlmLabelScorer
 
 KEEP_IN_SCOPE = 0.95  # without out-of-scope examples: keep 95% of correct out-of-fold answers
 TOP_N = 3
@@ -329,7 +329,7 @@ class FewShotIntentModel:
         """Fine-tune on all folds but the first and compare with the frozen model on that fold (each at its
         best setting there); if it wins, its head, mix and threshold come from that fold, and it is
         fine-tuned again on every row: return those vectors (else None: keep the frozen embedder)."""
-        from assistant.intent_finetune import finetuned_embedder
+        from assistant.intents.finetune import finetuned_embedder
 
         train, held = self._splits[0]
         kept, chosen = (self.regularisation, self.linear_weight, self.use_label_names), dict(self.chosen)

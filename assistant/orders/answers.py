@@ -3,7 +3,7 @@
 Order data is shown only to a verified shopper: the signed-in customer, or someone who gave the
 order number together with the e-mail address on it (three wrong e-mails end the attempts for the
 session). A change is proposed by code after a policy check, and written only after the shopper's
-explicit "yes" (``assistant.order_tools``); every step goes to the audit log. The LLM writes no
+explicit "yes" (``assistant.orders.tools``); every step goes to the audit log. The LLM writes no
 part of these replies.
 """
 
@@ -16,8 +16,9 @@ from typing import NamedTuple
 from assistant.answers.draft import Draft, money
 from assistant.grounding import evidence_for
 from assistant.handoff import Handoff
-from assistant.order_numbers import OrderNumbers
-from assistant.order_tools import (
+from assistant.orders.numbers import OrderNumbers
+from assistant.orders.policy import Eligibility, variant_words
+from assistant.orders.tools import (
     ActionKind,
     ActionRefused,
     OrderTools,
@@ -28,16 +29,15 @@ from assistant.order_tools import (
     is_refusal,
     variant_of,
 )
-from assistant.policy import Eligibility, variant_words
-from assistant.preview import in_preview
 from assistant.product_types import singular
 from assistant.reply import FaqRef
+from assistant.safety.preview import in_preview
 from assistant.session import SessionState
 from assistant.slots import SlotUpdate
-from knowledge.order_log import ActionEntry, Outcome, ServiceRequest
 from knowledge.schemas import FaqEntry, Order, OrderItem, OrderStatus
+from knowledge.store.order_log import ActionEntry, Outcome, ServiceRequest
+from knowledge.store.tickets import HandoffReason
 from knowledge.store_policy import Handling
-from knowledge.tickets import HandoffReason
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 MAX_VERIFY_ATTEMPTS = 3

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.vector_index import IndexRecord
+from knowledge.retrieval.vector_index import IndexRecord
 
 IDS_FILE = "aisle_ids.json"
 

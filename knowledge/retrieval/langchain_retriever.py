@@ -1,4 +1,4 @@
-"""LangChain retrievers over the same search core as the chat (``knowledge.retrieval.Retriever``).
+"""LangChain retrievers over the same search core as the chat (``knowledge.retrieval.search.Retriever``).
 
 ``ProductRetriever`` runs the hybrid (or dense / BM25) product search with the shopper's filters
 applied inside each store's query; ``FaqRetriever`` returns FAQ sections with their citation ids.
@@ -16,7 +16,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from knowledge.retrieval import ProductFilter, ProductHit, Retriever, SearchMode
+from knowledge.retrieval.search import ProductFilter, ProductHit, Retriever, SearchMode
 
 
 def product_document(hit: ProductHit, rank: int) -> Document:
@@ -33,7 +33,7 @@ def product_document(hit: ProductHit, rank: int) -> Document:
 class ProductRetriever(BaseRetriever):
     """Products for a query as ``Document``s (id = product id), best first."""
 
-    retriever: Any  # knowledge.retrieval.Retriever (not a pydantic model)
+    retriever: Any  # knowledge.retrieval.search.Retriever (not a pydantic model)
     filters: ProductFilter | None = None
     k: int = 10
     mode: SearchMode | None = None  # None = the retriever's default (hybrid when BM25 is loaded)

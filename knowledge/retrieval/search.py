@@ -1,6 +1,6 @@
 """Product and FAQ retrieval, with the shopper's constraints as filters inside each store's query.
 
-Products are found by hybrid search: BM25 keyword scores (``knowledge/lexical.py``) and MiniLM
+Products are found by hybrid search: BM25 keyword scores (``knowledge/retrieval/lexical.py``) and MiniLM
 vectors in Chroma, each taking its top candidates among the products that pass the filters, fused
 by reciprocal rank fusion. FAQ entries are indexed whole and as section chunks (``returns-window#2``):
 entries are ranked by their whole text (by their best section when they are too long for the
@@ -20,9 +20,9 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.catalog import Catalog
-from knowledge.lexical import LexicalIndex
+from knowledge.retrieval.lexical import LexicalIndex
+from knowledge.retrieval.vector_index import IndexRecord, VectorIndex
 from knowledge.schemas import FaqEntry, Product
-from knowledge.vector_index import IndexRecord, VectorIndex
 
 PRODUCTS = "products"
 FAQ = "faq"

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import numpy as np
 from tqdm.auto import tqdm
 
-from knowledge.database import SyncCounts
-from knowledge.embed import Embedder
+from knowledge.retrieval.embed import Embedder
+from knowledge.store.database import SyncCounts
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,13 @@ marks the entry settled. A file holding no unsettled entry is truncated, so the 
 
 Replays are idempotent. Interaction events are unique on (customer, product, event, ts), so a
 replayed click is skipped by the database. Ratings and order actions claim their journal id in the
-``journal_applied`` table inside their own transaction (``knowledge.database.claim_write``): an entry
+``journal_applied`` table inside their own transaction (``knowledge.store.database.claim_write``): an entry
 already applied, say by a process killed between the commit and the 'done' line, is skipped.
+
+The journal knows no table: each kind of journaled write registers the function that applies one of
+its entries (``register_applier``) in the module that owns the write: ``knowledge.store.database``
+("interaction", "feedback") and ``knowledge.store.order_log`` ("order_action"). Importing the
+``knowledge.store`` package imports both, so every kind is registered before a replay can run.
 """
 
 from __future__ import annotations
@@ -34,15 +39,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from knowledge.errors import StorageFull, StoreBusy, StoreWriteError, WriteDeferred
-from knowledge.store_lock import fsync_dir
-
-if TYPE_CHECKING:
-    from knowledge.database import StoreDatabase
+from knowledge.store.store_lock import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,26 @@ class JournalEntry:
     what: str  # for messages: "click", "rating", "order change"
     at: str
     payload: dict[str, Any]
+
+
+class JournaledStore(Protocol):
+    """What the journal needs of a store: the journal its writes go through (``None``: none)."""
+
+    journal: Journal | None
+
+
+# applies one entry to the store it is replayed on; False when the store already had it
+Applier = Callable[[Any, JournalEntry], bool]
+_APPLIERS: dict[str, Applier] = {}
+
+
+def register_applier(kind: str, applier: Applier) -> None:
+    """Make ``kind`` a kind of journaled write: a replay applies its entries with
+    ``applier(db, entry)``. Called by the module that writes that kind, when it is imported."""
+    known = _APPLIERS.get(kind)
+    if known is not None and (known.__module__, known.__qualname__) != (applier.__module__, applier.__qualname__):
+        raise ValueError(f"journal entry kind {kind!r} already has an applier: {known.__module__}.{known.__qualname__}")
+    _APPLIERS[kind] = applier
 
 
 @dataclass
@@ -160,7 +182,7 @@ class Journal:
             return  # keep it pending rather than lose it
         self.settle(entry.id, "rejected")
 
-    def replay(self, db: StoreDatabase, only: set[str] | None = None) -> ReplayReport:
+    def replay(self, db: JournaledStore, only: set[str] | None = None) -> ReplayReport:
         """Apply the pending entries (all, or those in ``only``) to ``db`` in order; never raises for a
         database that still cannot take them (they stay pending, counted in ``left``)."""
         report = ReplayReport()
@@ -188,10 +210,12 @@ class Journal:
         return report
 
 
-def journaled(db: StoreDatabase, kind: str, payload: dict[str, Any], what: str,
+def journaled(db: JournaledStore, kind: str, payload: dict[str, Any], what: str,
               apply: Callable[[str | None], T]) -> T:
     """Run ``apply(journal_id)`` as a journaled write (see the module doc); without a journal on ``db``
     it just runs ``apply(None)``, translating a locked or full database into the same errors."""
+    if kind not in _APPLIERS:  # an entry no replay could apply
+        raise ValueError(f"unknown journal entry kind {kind!r}: register its applier first")
     journal: Journal | None = getattr(db, "journal", None)
     entry_id = journal.append(kind, payload, what) if journal is not None else None
     try:
@@ -233,19 +257,12 @@ def _db_error(exc: DBAPIError, what: str, saved: bool) -> StoreWriteError:
     return cls(f"{problem}: your {what} was not recorded; nothing was changed. Please try again {again}.")
 
 
-def apply_entry(db: StoreDatabase, entry: JournalEntry) -> bool:
-    """Apply one journaled write; False when it was already in the database."""
-    from knowledge.schemas import Feedback, Interaction
-
-    if entry.kind == "interaction":
-        return db.add_interactions([Interaction.model_validate(entry.payload)]) == 1
-    if entry.kind == "feedback":
-        return db.add_feedback(Feedback.model_validate(entry.payload), journal_id=entry.id) != 0
-    if entry.kind == "order_action":
-        from knowledge.order_log import OrderLog
-
-        return OrderLog(db).apply_payload(entry.payload, entry.id)
-    raise ValueError(f"unknown journal entry kind {entry.kind!r}")
+def apply_entry(db: JournaledStore, entry: JournalEntry) -> bool:
+    """Apply one journaled write with its kind's applier; False when it was already in the database."""
+    applier = _APPLIERS.get(entry.kind)
+    if applier is None:
+        raise ValueError(f"unknown journal entry kind {entry.kind!r}")
+    return applier(db, entry)
 
 
 def _read(fd: int) -> list[dict[str, Any]]:

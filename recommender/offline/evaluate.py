@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from knowledge.embed import Embedder
-from recommender.blend import BlendWeights
-from recommender.cases import EvalItem, NextItemCase
+from knowledge.retrieval.embed import Embedder
 from recommender.metrics import summarize
-from recommender.pipeline import NextItemPipeline, fit_pipeline
+from recommender.offline.blend import BlendWeights
+from recommender.offline.cases import EvalItem, NextItemCase
+from recommender.offline.pipeline import NextItemPipeline, fit_pipeline
 
 FULL_PIPELINE = "full pipeline"
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from knowledge.database import StoreDatabase
+from knowledge.store.database import StoreDatabase
 
 conversation_metadata = MetaData()
 

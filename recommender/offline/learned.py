@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from recommender.blend import BlendRanker, BlendWeights
+from recommender.offline.blend import BlendRanker, BlendWeights
 
 FEATURES = (
     "transition", "embedding", "popularity", "repeat", "brand",  # the first stage's components

@@ -4,7 +4,7 @@ Every step of an order action is logged: a lookup shown, a failed verification, 
 refusal by policy, a declined or abandoned proposal, and the applied write. A write is applied in
 the same transaction as its audit row, so the log and the orders table never disagree: either both
 are stored or neither is. Before that transaction, the write is appended to the store's write-ahead
-journal (``knowledge/journal.py``) when the database has one, so a locked or full database defers an
+journal (``knowledge/store/journal.py``) when the database has one, so a locked or full database defers an
 applied action instead of losing it; the journal id claimed in the transaction makes a replay
 apply it exactly once.
 """
@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
 
-from knowledge.database import StoreDatabase, claim_write, orders
-from knowledge.journal import journaled
 from knowledge.schemas import Order
+from knowledge.store.database import StoreDatabase, claim_write, orders
+from knowledge.store.journal import JournalEntry, journaled, register_applier
 
 log_metadata = MetaData()
 
@@ -110,7 +110,7 @@ class OrderLog:
     def apply(self, entry: ActionEntry, now: datetime, order: Order | None = None,
               requests: Sequence[ServiceRequest] = ()) -> None:
         """Write the changed order and new requests together with the audit row, in one transaction,
-        journaled first (see ``knowledge/journal.py``): ``StoreWriteError`` if it cannot be stored now."""
+        journaled first (see ``knowledge/store/journal.py``): ``StoreWriteError`` if it cannot be stored now."""
         payload = _encode(entry, now, order, requests)
         journaled(self.db, "order_action", payload, "order change",
                   lambda journal_id: self._write(entry, now, order, requests, journal_id))
@@ -155,6 +155,14 @@ class OrderLog:
             rows = conn.execute(select(service_requests).where(service_requests.c.order_id == order_id)
                                 .order_by(service_requests.c.ts)).mappings().all()
         return [ServiceRequest(**dict(r)) for r in rows]
+
+
+def _apply_order_action(db: StoreDatabase, entry: JournalEntry) -> bool:
+    """Replay a journaled order action (claimed by its journal id, so applied once)."""
+    return OrderLog(db).apply_payload(entry.payload, entry.id)
+
+
+register_applier("order_action", _apply_order_action)
 
 
 def _encode(entry: ActionEntry, now: datetime, order: Order | None,

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from knowledge.database import StoreDatabase
+from knowledge.store.database import StoreDatabase
 
 session_metadata = MetaData()
 

@@ -1,0 +1,160 @@
+"""Routing: what a message asks for, and which answer drafts the reply.
+
+The intent classifier's vote is only the start. ``Router.intent`` corrects it with what the message
+says (its slots) and what the session has on screen: the e-mail or order number the assistant asked
+for, a refinement of the current search ("actually yellow", "cheaper"), a question about a shown item
+("is the second one waterproof?"), a product type in a greeting ("hiking boots"). ``Router.route``
+then lets a store's own intents answer what the built-in ones do not, and otherwise hands the
+message to the answer for its intent (products, orders, FAQ, handoff, small talk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.answers.draft import Draft, product_facts, product_ref
+from assistant.answers.faq import FaqAnswers
+from assistant.answers.products import ProductAnswers
+from assistant.answers.smalltalk import greeting, out_of_scope
+from assistant.examples import greeting_example
+from assistant.grounding import evidence_for
+from assistant.handoff import Handoff
+from assistant.intents.classifier import Intent, IntentPrediction
+from assistant.intents.store import StoreIntents
+from assistant.orders.answers import EMAIL, OrderAnswers
+from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
+from assistant.session import Constraints, SessionState
+from assistant.slots import SlotExtractor, SlotUpdate
+from knowledge.catalog import Catalog
+from knowledge.schemas import FaqEntry, Product
+from knowledge.store.tickets import HandoffReason
+
+BROWSING = (Intent.PRODUCT_SEARCH, Intent.PRODUCT_QUESTION, Intent.COMPARE)  # the shopper is looking at products
+
+
+class Router:
+    """Decides a turn's intent and drafts its answer; one instance serves every conversation."""
+
+    def __init__(self, catalog: Catalog, slots: SlotExtractor, products: ProductAnswers, orders: OrderAnswers,
+                 faq: FaqAnswers, handoff: Handoff, customer_name: Callable[[str], str | None], store_name: str,
+                 store_intents: StoreIntents | None = None,
+                 faq_entry: Callable[[str], FaqEntry | None] = lambda _id: None):
+        self.shown = ShownItems(catalog)
+        self.slots = slots
+        self.products = products
+        self.orders = orders
+        self.faq = faq
+        self.handoff = handoff
+        self.store_intents = store_intents
+        self.faq_entry = faq_entry
+        self.customer_name = customer_name
+        self.store_name = store_name
+        self.example = greeting_example(catalog)  # a search to suggest, from the store's own catalog
+
+    def route(self, state: SessionState, text: str, prediction: IntentPrediction) -> Draft:
+        """The draft answer to ``text``, given the classifier's ``prediction``."""
+        intent, update = self.intent(state, text, prediction)
+        if self.store_intents is not None and prediction.rule is None and intent is not Intent.PRODUCT_SEARCH:
+            store = self.store_intents.match(text)
+            if store is not None:
+                return self._store_intent(state, text, store.label)
+        return self.answer(state, text, intent, update)
+
+    def intent(self, state: SessionState, text: str, prediction: IntentPrediction) -> tuple[Intent, SlotUpdate]:
+        """The turn's intent (the prediction corrected by the slots and the shown items) and the
+        message's slots."""
+        intent = prediction.intent
+        update = self.slots.extract(text)
+        if state.pending_order_id and EMAIL.search(text):  # the e-mail we asked for to verify an order
+            intent = Intent.ORDER_CHANGE if state.last_intent == Intent.ORDER_CHANGE else Intent.ORDER_STATUS
+        elif state.order_request and self.orders.numbers.names_order(text) and state.last_intent == Intent.ORDER_CHANGE:
+            intent = Intent.ORDER_CHANGE  # the order number we asked for, to make a change
+        browsing = state.last_intent in BROWSING
+        if browsing and state.constraints.category:
+            update.keep_category()  # "what about for camping?" while looking at shoes: shoes for camping
+        refines = update.changes_search() and self.slots.is_refinement(text, update)
+        # "is the second one waterproof?", "does the blue one come in size 10" (but "cheaper than the
+        # second one" is a search below its price)
+        named = bool(self.shown.referenced(state, text, by_name_only=True) or self.shown.ambiguous(state, text)
+                     # "does it come in blue?" right after a question about one item: still that item
+                     or ("?" in text and PRONOUN.search(text) and len(self.shown.focus(state)) == 1))
+        asks_about_shown = (named or (bool(self.shown.referenced(state, text)) and "?" in text)) and not update.cheaper
+        if browsing and refines and not asks_about_shown and intent not in (Intent.HANDOFF, Intent.FAQ):
+            intent = Intent.PRODUCT_SEARCH  # "actually yellow", "size 9 instead", "cheaper"
+        elif browsing and named and intent is Intent.PRODUCT_SEARCH and not update.cheaper:
+            intent = Intent.PRODUCT_QUESTION  # "show me the yellow one", "that jacket in blue?": a shown item
+        elif intent in (Intent.GREETING, Intent.OUT_OF_SCOPE) and (update.category or update.product_types):
+            intent = Intent.PRODUCT_SEARCH  # "hiking boots": shopping, whatever the vote
+        return intent, update
+
+    def answer(self, state: SessionState, text: str, intent: Intent, update: SlotUpdate) -> Draft:
+        """The draft from the answer for ``intent``."""
+        if intent is Intent.PRODUCT_SEARCH:
+            return self._search(state, text, update)
+        if intent is Intent.PRODUCT_QUESTION:
+            if ambiguous := self.shown.ambiguous(state, text):
+                return self._which_one(state, *ambiguous)
+            target = self.shown.target(state, text)
+            if target is None:
+                return self._search(state, text, update)
+            return self.products.question(state, text, target, update.color, update.size)
+        if intent is Intent.COMPARE:
+            picks = self.shown.compared(state, text)
+            if len(picks) < 2:
+                return Draft("compare", "Show me a couple of products first, then I can compare them for you.")
+            return self.products.compare(picks[:2])
+        if intent is Intent.ORDER_STATUS:
+            return self.orders.status(state, text)
+        if intent is Intent.ORDER_CHANGE:
+            return self.orders.change(state, text)
+        if intent is Intent.FAQ:
+            return self.faq.answer(text)
+        if intent is Intent.HANDOFF:
+            return self.handoff.draft(state, HandoffReason.ASKED, text, self.faq.handoff("you asked for a person"))
+        if intent is Intent.GREETING:
+            name = self.customer_name(state.customer_id) if state.customer_id else None
+            return greeting(text, self.store_name, name, self.example)
+        return out_of_scope(self.store_name, text, self.example)
+
+    def _store_intent(self, state: SessionState, text: str, label: str) -> Draft:
+        """A store's own intent: its FAQ entry (label = entry id), else a ticket for the store's team."""
+        entry = self.faq_entry(label)
+        if entry is not None:
+            return self.faq.cite(entry, text, intent=label)
+        draft = self.handoff.draft(state, HandoffReason.STORE_INTENT, text, self.faq.handoff(label),
+                                   note=f"Store intent: {label}")
+        draft.intent = label
+        return draft
+
+    def _search(self, state: SessionState, text: str, update: SlotUpdate) -> Draft:
+        same_kind = bool(update.product_types) and update.product_types == state.constraints.product_types
+        new_topic = not state.search_query or (not same_kind and not self.slots.is_refinement(text, update))
+        if new_topic and not update.category and not update.product_types:
+            state.constraints = Constraints(in_stock_only=state.constraints.in_stock_only)
+        before = state.constraints
+        reference = self.shown.cheaper_than(state, text) if update.cheaper else None
+        state.constraints = state.constraints.merge(update, reference.price if reference else None)
+        # A refinement ("in blue", "cheaper") keeps searching for what was asked before; a new or dropped
+        # use ("actually for trail running") replaces the old one in that text.
+        previous = state.search_query
+        if {"use"} & (update.mentioned | update.cleared):
+            previous = self.slots.strip_use(previous)
+        query = text if new_topic else f"{previous} {text}"
+        state.search_query = query[-500:]
+        draft = self.products.search(state, query, keep_budget=update.cheaper)
+        if not draft.products and reference is not None:  # nothing cheaper: say so, keep the filters as they were
+            state.constraints = before
+            chips = before.describe()
+            return Draft("product_search", f"Nothing{' matching ' + ', '.join(chips) if chips else ''} is cheaper "
+                         f"than the {reference.title}, so I kept your filters as they were.")
+        if draft.products:  # after "nothing cheaper", "the second one" is still the one on screen
+            state.shown_product_ids = [p.id for p in draft.products]
+        return draft
+
+    def _which_one(self, state: SessionState, word: str, hits: list[Product]) -> Draft:
+        order = {pid: i for i, pid in enumerate(state.shown_product_ids, start=1)}
+        options = [f"{order.get(p.id, '?')}. **{p.title}** — {product_facts(p).split(' · ', 1)[1]}" for p in hits]
+        lead = (f"{len(hits)} of the items I showed match {word!r}. Which one do you mean — "
+                f"say \"the {ORDINAL_WORDS.get(order.get(hits[0].id, 0), 'first')} one\", for example?")
+        return Draft("product_question", lead, "\n".join(options), products=[product_ref(p, f"matches {word!r}") for p in hits],
+                     evidence=evidence_for(product_ids=[p.id for p in hits], price_texts=options))
