@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
-
-if TYPE_CHECKING:
-    from assistant.config import LLMSettings
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -48,13 +45,3 @@ class FakeChatModel:
                  stop: Sequence[str] = ()) -> str:
         return "".join(self.stream(messages, max_new_tokens, stop)).strip()
 
-
-def load_chat_model(settings: LLMSettings, models_dir: str) -> ChatModel:
-    """Build the configured backend; heavy libraries are imported only here."""
-    if settings.backend == "openai":
-        from assistant.backends.openai_compatible import OpenAICompatibleChatModel
-
-        return OpenAICompatibleChatModel(settings)
-    from assistant.backends.transformers_chat import TransformersChatModel
-
-    return TransformersChatModel(settings, models_dir)

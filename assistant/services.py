@@ -205,7 +205,7 @@ class Services:
     # -- models -------------------------------------------------------------------------------
     @cached_property
     def llm(self):
-        from assistant.llm import load_chat_model
+        from assistant.backends import load_chat_model
 
         return load_chat_model(self.settings.llm, str(self.settings.models_dir))
 
