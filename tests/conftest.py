@@ -100,3 +100,20 @@ def sample_store(request: pytest.FixtureRequest):
 def any_store(request: pytest.FixtureRequest):
     """The two bundled stores and "Harbor & Pine", imported with ``aisle ingest`` and no policy file."""
     return request.getfixturevalue({"demo": "services", "kestrel": "kestrel", "imported": "second_store"}[request.param])
+
+
+# Fixtures that load a real model (the bundled MiniLM embedder or the LLM) or build a store with one,
+# and the servers built on them. A test that uses any of them, directly or through another fixture, is
+# ``slow``: ``pytest -m "not slow"`` is the unit tier, on fakes, in seconds.
+REAL_MODEL_FIXTURES = frozenset({
+    "services", "assistant", "catalog", "embedder", "second_store", "kestrel", "sample_store", "any_store",
+    "server", "client", "staff", "session_for", "open_page",  # tests/ui, tests/browser, tests/load
+    "store_assistant",  # tests/assistant/test_store_intents.py
+    "small_store",  # tests/faults/test_faults.py: a store ingested with the real embedder
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
