@@ -10,13 +10,17 @@ import os
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.errors import AisleError, StoreNotBuilt
 from knowledge.catalog import Catalog
 from knowledge.ingest import IngestReport, ingest_store
 from knowledge.sample_stores import DEFAULT_STORE, sample_store
-from knowledge.store.database import StoreDatabase
+from knowledge.store.database import StoreDatabase, SyncCounts
+
+if TYPE_CHECKING:
+    from knowledge.retrieval.index import ProductIndex
 
 # The app never reaches a model hub: everything is loaded from local files.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,7 +32,7 @@ class Services:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self._lock = threading.RLock()
-        self.recovered = None  # what ``recover`` re-synced when the index was opened, if anything
+        self.recovered: dict[str, SyncCounts] | None = None  # what ``recover`` re-synced when the index was opened, if anything
         self.replayed: object = None  # a ReplayReport: what the journal replay applied when the database was opened
 
     # -- storage ------------------------------------------------------------------------------
@@ -54,7 +58,7 @@ class Services:
         return SentenceTransformerEmbedder(self.settings.embedder.model or None, self.settings.embedder.device)
 
     @cached_property
-    def index(self):
+    def index(self) -> ProductIndex:
         from knowledge.ingest import recover
         from knowledge.retrieval.vector_index import VectorIndex
 

@@ -232,7 +232,7 @@ def run(n: int, threads: int = 1, keep: Path | None = None) -> dict[str, Any]:
         chroma_where: list[float] = []
         for text, flt in qs:  # Chroma's own filtered query, the path below IN_MEMORY_MIN products
             start = time.perf_counter()
-            index.query("products", text, k=50, where=flt.to_where())
+            index.query("products", text, k=50, where=flt)
             chroma_where.append(time.perf_counter() - start)
         for text, flt in qs[:5]:  # warm-up (Chroma segment load, numpy, bm25s)
             retriever.search_products(text, flt, k=20)

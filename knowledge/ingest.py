@@ -12,6 +12,7 @@ from knowledge.errors import ImportFileError
 from knowledge.importers import ImportResult, RowError, read_records
 from knowledge.order_shapes import META_KEY as SHAPES_KEY
 from knowledge.order_shapes import dump_shapes, learn_shapes
+from knowledge.retrieval.index import ProductIndex
 from knowledge.retrieval.lexical import LexicalIndex
 from knowledge.retrieval.search import (
     FAQ,
@@ -22,7 +23,6 @@ from knowledge.retrieval.search import (
     faq_record,
     product_record,
 )
-from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import Customer, FaqEntry, Interaction, Order, Product
 from knowledge.store.database import StoreDatabase, SyncCounts
 from knowledge.store.store_lock import (
@@ -174,7 +174,7 @@ def ingest_files(
     return report
 
 
-def sync_index(db: StoreDatabase, index: VectorIndex, progress: bool = True,
+def sync_index(db: StoreDatabase, index: ProductIndex, progress: bool = True,
                lexical_path: Path | None = None) -> dict[str, SyncCounts]:
     """Make the vector index (and the BM25 index at ``lexical_path``, rebuilt when the catalog
     changed) match the database (the database is the source of truth). FAQ entries are indexed
@@ -201,7 +201,7 @@ def expected_index(db: StoreDatabase) -> dict[str, dict[str, str]]:
     }
 
 
-def index_mismatches(db: StoreDatabase, index: VectorIndex) -> dict[str, int]:
+def index_mismatches(db: StoreDatabase, index: ProductIndex) -> dict[str, int]:
     """Per collection, how many ids are missing, stale (other hash) or extra in the index: {} when
     the index and the database agree."""
     out = {}
@@ -213,7 +213,7 @@ def index_mismatches(db: StoreDatabase, index: VectorIndex) -> dict[str, int]:
     return out
 
 
-def ingest_store(db: StoreDatabase, index: VectorIndex, data_dir: Path, paths: Mapping[str, Path | None],
+def ingest_store(db: StoreDatabase, index: ProductIndex, data_dir: Path, paths: Mapping[str, Path | None],
                  lexical_path: Path | None = None, wait: float = 0.0, progress: bool = False) -> IngestReport:
     """``ingest_files`` then ``sync_index`` under the store's writer lock, with the in-progress marker
     around the writes (see ``knowledge/store/store_lock.py``): a second ingest fails with ``IngestRunning``
@@ -232,7 +232,7 @@ def ingest_store(db: StoreDatabase, index: VectorIndex, data_dir: Path, paths: M
     return report
 
 
-def recover(db: StoreDatabase, index: VectorIndex, data_dir: Path, lexical_path: Path | None = None) -> dict[str, SyncCounts] | None:
+def recover(db: StoreDatabase, index: ProductIndex, data_dir: Path, lexical_path: Path | None = None) -> dict[str, SyncCounts] | None:
     """If an ingest was killed midway (its marker is left and no ingest runs), bring the indexes back
     in line with the database and return what the re-sync changed; None when there was nothing to
     do. An index that fails to read is dropped collection by collection and rebuilt."""

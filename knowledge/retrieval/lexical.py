@@ -1,4 +1,5 @@
-"""BM25 keyword search over the product texts (``bm25s``), with filters applied before the top k.
+"""BM25 keyword search over the product texts (``bm25s``), with filters applied before the top k:
+a ``ProductFilter`` becomes a boolean mask over the index's products here (``FilterColumns``).
 
 The index is built from the same records as the vector index (``product_record``), stemmed with
 Snowball English stemming, and persisted under the data folder with the ids in index order and a
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.retrieval.vector_index import IndexRecord
+from knowledge.catalog import Catalog
+from knowledge.retrieval.filters import ProductFilter, stock_keys
+from knowledge.retrieval.index import IndexRecord
 
 IDS_FILE = "aisle_ids.json"
 
@@ -121,3 +124,59 @@ class LexicalIndex:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         order = sorted(candidates, key=lambda i: (-scores[i], self.ids[i]))
         return [(self.ids[i], float(scores[i])) for i in order]
+
+
+class FilterColumns:
+    """The filterable fields of the products at ``ids`` as arrays and per-value masks, so a
+    ``ProductFilter`` becomes a boolean mask with a few numpy operations (the same constraints as
+    ``ProductFilter.matches`` and the Chroma ``where``, in-stock through ``stock_keys``)."""
+
+    def __init__(self, ids: Sequence[str], catalog: Catalog):
+        n = len(ids)
+        self.known = np.zeros(n, dtype=bool)
+        self.price = np.full(n, np.nan)  # the lowest price of each product
+        self.price_max = np.full(n, np.nan)  # and its highest
+        self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in
+                                                         ("category", "subcategory", "brand", "colors", "sizes", "stock")}
+        rows: dict[str, dict[str, list[int]]] = {f: {} for f in self.values}
+        for i, id_ in enumerate(ids):
+            product = catalog.get(id_)
+            if product is None:
+                continue
+            self.known[i] = True
+            self.price[i], self.price_max[i] = product.price_range
+            for name, vals in (("category", [product.category]), ("subcategory", [product.subcategory]),
+                               ("brand", [product.brand.lower()]), ("colors", product.colors),
+                               ("sizes", product.sizes), ("stock", stock_keys(product))):
+                for v in vals:
+                    rows[name].setdefault(v, []).append(i)
+        for name, by_value in rows.items():
+            for v, idx in by_value.items():
+                mask = np.zeros(n, dtype=bool)
+                mask[idx] = True
+                self.values[name][v] = mask
+
+    def _is(self, name: str, value: str) -> np.ndarray:
+        found = self.values[name].get(value)
+        return found if found is not None else np.zeros_like(self.known)
+
+    def mask(self, f: ProductFilter) -> np.ndarray:
+        """The products that pass ``f``; a product the catalog does not know never does."""
+        out = self.known.copy()
+        if f.category:
+            out &= self._is("category", f.category)
+        if f.subcategories:
+            out &= np.logical_or.reduce([self._is("subcategory", s) for s in f.subcategories])
+        if f.brand:
+            out &= self._is("brand", f.brand.lower())
+        if f.color:
+            out &= self._is("colors", f.color.lower())
+        if f.size:
+            out &= self._is("sizes", f.size.lower())
+        if f.min_price is not None:
+            out &= self.price_max >= float(f.min_price)
+        if f.max_price is not None:
+            out &= self.price <= float(f.max_price)
+        if f.in_stock_only:
+            out &= self._is("stock", f.stock_key())
+        return out

@@ -1,8 +1,9 @@
 """Product and FAQ retrieval, with the shopper's constraints as filters inside each store's query.
 
 Products are found by hybrid search: BM25 keyword scores (``knowledge/retrieval/lexical.py``) and MiniLM
-vectors in Chroma, each taking its top candidates among the products that pass the filters, fused
-by reciprocal rank fusion. FAQ entries are indexed whole and as section chunks (``returns-window#2``):
+vectors in the vector index (``index.ProductIndex``; Chroma), each taking its top candidates among the
+products that pass the filters, fused by reciprocal rank fusion. The filter (``filters.ProductFilter``)
+is handed to each store as it is: each translates it into its own dialect. FAQ entries are indexed whole and as section chunks (``returns-window#2``):
 entries are ranked by their whole text (by their best section when they are too long for the
 encoder's window), and answers quote and cite the sections that match; the entry id is the root
 of every chunk id.
@@ -20,14 +21,14 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.catalog import Catalog
-from knowledge.retrieval.lexical import LexicalIndex
-from knowledge.retrieval.vector_index import IndexRecord, VectorIndex
+from knowledge.retrieval.filters import FieldIn, ProductFilter, stock_keys
+from knowledge.retrieval.index import IndexRecord, ProductIndex
+from knowledge.retrieval.lexical import FilterColumns, LexicalIndex
 from knowledge.schemas import FaqEntry, Product
 
 PRODUCTS = "products"
 FAQ = "faq"
 FAQ_CHUNKS = "faq_chunks"
-ANY = "*"  # a color or size the shopper did not ask for, in ``stock_keys``
 SearchMode = Literal["hybrid", "dense", "bm25"]
 # Reciprocal rank fusion: score = sum over lists of weight / (RRF_K + rank). k = 60 with equal weights is
 # the standard setting (Cormack et al. 2009); bench/retrieval_quality.py checks it against a grid fitted on
@@ -41,72 +42,6 @@ FUSION_DEPTH = 50  # each retriever's candidates that enter the fusion (at least
 CHUNK_WORDS = 80  # FAQ bodies longer than this are split into sections of about equal size
 # Longer entries do not fit MiniLM's 256-token window whole: they are ranked by their best section.
 LONG_ENTRY_WORDS = 180
-
-
-@dataclass(frozen=True)
-class ProductFilter:
-    """Hard constraints, applied inside the Chroma query (not after it).
-
-    A product whose variants differ in price is indexed with its lowest (``price``) and highest
-    (``price_max``) price: the query keeps it when that range meets the budget, and ``matches`` then
-    checks that a variant the shopper could buy (of the asked color and size) fits the budget."""
-
-    category: str | None = None
-    subcategories: tuple[str, ...] = ()
-    brand: str | None = None
-    color: str | None = None
-    size: str | None = None
-    min_price: float | None = None
-    max_price: float | None = None
-    in_stock_only: bool = False
-
-    def to_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.category:
-            clauses.append({"category": self.category})
-        if len(self.subcategories) == 1:
-            clauses.append({"subcategory": self.subcategories[0]})
-        elif self.subcategories:
-            clauses.append({"subcategory": {"$in": list(self.subcategories)}})
-        if self.brand:
-            clauses.append({"brand": self.brand.lower()})
-        if self.color:
-            clauses.append({"colors": {"$contains": self.color.lower()}})
-        if self.size:
-            clauses.append({"sizes": {"$contains": self.size.lower()}})
-        if self.min_price is not None:  # the highest price is the lowest one when "price_max" is absent
-            clauses.append({"$or": [{"price": {"$gte": float(self.min_price)}},
-                                    {"price_max": {"$gte": float(self.min_price)}}]})
-        if self.max_price is not None:
-            clauses.append({"price": {"$lte": float(self.max_price)}})
-        if self.in_stock_only:  # a unit in stock in the asked color and size (see ``stock_keys``)
-            clauses.append({"stock_keys": {"$contains": self.stock_key()}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def stock_key(self) -> str:
-        return f"{(self.color or ANY).lower()}|{(self.size or ANY).lower()}"
-
-    def matches(self, product: Product) -> bool:
-        """The same constraints as ``to_where``, for candidates that do not come from the index
-        (history-based recommendations) — applied before they are scored — with the budget checked
-        exactly (``fits_budget``)."""
-        return not (
-            (self.category and product.category != self.category)
-            or (self.subcategories and product.subcategory not in self.subcategories)
-            or (self.brand and product.brand.lower() != self.brand.lower())
-            or (self.color and self.color.lower() not in {c.lower() for c in product.colors})
-            or (self.size and self.size.lower() not in {z.lower() for z in product.sizes})
-            or (self.in_stock_only and not product.in_stock_for(self.color, self.size))
-            or not self.fits_budget(product)
-        )
-
-    def fits_budget(self, product: Product) -> bool:
-        """Whether a variant the shopper could buy, of the asked color and size, costs within the budget."""
-        if self.min_price is None and self.max_price is None:
-            return True
-        return product.fits_budget(self.min_price, self.max_price, self.color, self.size, self.in_stock_only)
 
 
 @dataclass(frozen=True)
@@ -133,23 +68,6 @@ class FaqHit:
     entry: FaqEntry
     score: float  # the best chunk's cosine similarity
     chunks: tuple[FaqChunk, ...] = ()  # the entry's retrieved chunks, best first
-
-
-def stock_keys(product: Product) -> list[str]:
-    """"color|size" pairs (either may be ``*``, not asked) for which a unit is in stock: the
-    in-stock filter as metadata, so the vector store applies ``Product.in_stock_for`` in its query."""
-    colors = [c.lower() for c in product.colors]
-    sizes = [z.lower() for z in product.sizes]
-    keys: set[str] = set()
-    if not product.variants and product.in_stock:
-        keys = {f"{c}|{z}" for c in [ANY, *colors] for z in [ANY, *sizes]}
-    for v in product.variants:
-        if v.stock <= 0:
-            continue
-        vc = [v.color.lower()] if v.color else colors
-        vz = [v.size.lower()] if v.size else sizes
-        keys |= {f"{c}|{z}" for c in [ANY, *vc] for z in [ANY, *vz]}
-    return sorted(keys)
 
 
 def _hash(*parts: object) -> str:
@@ -238,67 +156,12 @@ def rrf(rankings: Sequence[Sequence[str]], k: float = RRF_K, weights: Sequence[f
     return dict(sorted(fused.items(), key=lambda kv: -kv[1]))
 
 
-class FilterColumns:
-    """The filterable fields of the products at ``ids`` as arrays and per-value masks, so a
-    ``ProductFilter`` becomes a boolean mask with a few numpy operations (the same constraints as
-    ``ProductFilter.matches`` and the Chroma ``where``, in-stock through ``stock_keys``)."""
-
-    def __init__(self, ids: Sequence[str], catalog: Catalog):
-        n = len(ids)
-        self.known = np.zeros(n, dtype=bool)
-        self.price = np.full(n, np.nan)  # the lowest price of each product
-        self.price_max = np.full(n, np.nan)  # and its highest
-        self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in
-                                                         ("category", "subcategory", "brand", "colors", "sizes", "stock")}
-        rows: dict[str, dict[str, list[int]]] = {f: {} for f in self.values}
-        for i, id_ in enumerate(ids):
-            product = catalog.get(id_)
-            if product is None:
-                continue
-            self.known[i] = True
-            self.price[i], self.price_max[i] = product.price_range
-            for name, vals in (("category", [product.category]), ("subcategory", [product.subcategory]),
-                               ("brand", [product.brand.lower()]), ("colors", product.colors),
-                               ("sizes", product.sizes), ("stock", stock_keys(product))):
-                for v in vals:
-                    rows[name].setdefault(v, []).append(i)
-        for name, by_value in rows.items():
-            for v, idx in by_value.items():
-                mask = np.zeros(n, dtype=bool)
-                mask[idx] = True
-                self.values[name][v] = mask
-
-    def _is(self, name: str, value: str) -> np.ndarray:
-        found = self.values[name].get(value)
-        return found if found is not None else np.zeros_like(self.known)
-
-    def mask(self, f: ProductFilter) -> np.ndarray:
-        out = self.known.copy()
-        if f.category:
-            out &= self._is("category", f.category)
-        if f.subcategories:
-            out &= np.logical_or.reduce([self._is("subcategory", s) for s in f.subcategories])
-        if f.brand:
-            out &= self._is("brand", f.brand.lower())
-        if f.color:
-            out &= self._is("colors", f.color.lower())
-        if f.size:
-            out &= self._is("sizes", f.size.lower())
-        if f.min_price is not None:
-            out &= self.price_max >= float(f.min_price)
-        if f.max_price is not None:
-            out &= self.price <= float(f.max_price)
-        if f.in_stock_only:
-            out &= self._is("stock", f.stock_key())
-        return out
-
-
 class Retriever:
     """Searches products (hybrid, dense or BM25) and FAQ chunks; returns our records with scores.
 
     Without a ``lexical`` index, product search is dense only."""
 
-    def __init__(self, index: VectorIndex, catalog: Catalog, faq_entries: list[FaqEntry],
+    def __init__(self, index: ProductIndex, catalog: Catalog, faq_entries: list[FaqEntry],
                  lexical: LexicalIndex | None = None, mode: SearchMode = "hybrid",
                  rrf_k: float = RRF_K, bm25_weight: float = BM25_WEIGHT, depth: int = FUSION_DEPTH,
                  in_memory_min: int = IN_MEMORY_MIN):
@@ -328,7 +191,7 @@ class Retriever:
         query (its ``where``) for small catalogs; from ``IN_MEMORY_MIN`` products on, an exact scan of
         the stored vectors under the filter mask (Chroma's filtered query takes ~100 ms at 50k)."""
         if self.lexical is None or len(self.lexical.ids) < self.in_memory_min:
-            return {h.id: h.score for h in self.index.query(PRODUCTS, query, k=k, where=filters.to_where())}
+            return {h.id: h.score for h in self.index.query(PRODUCTS, query, k=k, where=filters)}
         ids = self.lexical.ids
         matrix, has_vector = self.dense_matrix()
         allowed = self.allowed(filters)
@@ -417,7 +280,7 @@ class Retriever:
         scores = {h.id: h.score for h in self.index.query(FAQ, query, k=2 * k) if h.id in self.faq}
         chunk_hits = self.index.query(FAQ_CHUNKS, query, k=4 * k)
         if scores:  # every section of the entries found whole, to quote and cite the matching ones
-            chunk_hits += self.index.query(FAQ_CHUNKS, query, k=1000, where={"entry_id": {"$in": list(scores)}})
+            chunk_hits += self.index.query(FAQ_CHUNKS, query, k=1000, where=FieldIn("entry_id", tuple(scores)))
         chunks: dict[str, dict[str, FaqChunk]] = {}
         for h in chunk_hits:
             entry_id = h.id.rpartition("#")[0]

@@ -15,9 +15,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,34 +25,59 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from knowledge.retrieval.embed import Embedder
+from knowledge.retrieval.filters import FieldIn, ProductFilter, RecordFilter
+from knowledge.retrieval.index import Hit, IndexRecord, MetadataValue
 from knowledge.store.database import SyncCounts
+
+__all__ = ["CHROMA_FILE", "Hit", "IndexRecord", "MetadataValue", "VectorIndex", "chroma_where"]
 
 log = logging.getLogger(__name__)
 
 QUERY_CACHE_SIZE = 256
 CHROMA_FILE = "chroma.sqlite3"
 
-MetadataValue = str | int | float | bool | list[str]
 
 
-@dataclass(frozen=True)
-class IndexRecord:
-    id: str
-    text: str
-    content_hash: str
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+def chroma_where(f: RecordFilter | None) -> dict[str, Any] | None:
+    """A filter in Chroma's ``where`` dialect, over the metadata of ``search.product_record`` (the
+    price range as ``price``/``price_max``, in-stock through ``stock_keys``); ``None`` for no constraint."""
+    if f is None:
+        return None
+    if isinstance(f, FieldIn):
+        return {f.field: {"$in": list(f.values)}}
+    return _product_where(f)
 
 
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    score: float  # cosine similarity in [-1, 1]
-    text: str = ""
+def _product_where(f: ProductFilter) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if f.category:
+        clauses.append({"category": f.category})
+    if len(f.subcategories) == 1:
+        clauses.append({"subcategory": f.subcategories[0]})
+    elif f.subcategories:
+        clauses.append({"subcategory": {"$in": list(f.subcategories)}})
+    if f.brand:
+        clauses.append({"brand": f.brand.lower()})
+    if f.color:
+        clauses.append({"colors": {"$contains": f.color.lower()}})
+    if f.size:
+        clauses.append({"sizes": {"$contains": f.size.lower()}})
+    if f.min_price is not None:  # the highest price is the lowest one when "price_max" is absent
+        clauses.append({"$or": [{"price": {"$gte": float(f.min_price)}},
+                                {"price_max": {"$gte": float(f.min_price)}}]})
+    if f.max_price is not None:
+        clauses.append({"price": {"$lte": float(f.max_price)}})
+    if f.in_stock_only:  # a unit in stock in the asked color and size (see ``filters.stock_keys``)
+        clauses.append({"stock_keys": {"$contains": f.stock_key()}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class VectorIndex:
     """Named collections in one Chroma database: embedded (on disk at ``path``), or a Chroma server
-    (``chroma run``) at ``url`` such as ``http://127.0.0.1:8001``, shared by several app processes."""
+    (``chroma run``) at ``url`` such as ``http://127.0.0.1:8001``, shared by several app processes.
+    The ``index.ProductIndex`` of the app."""
 
     def __init__(self, path: str | Path, embedder: Embedder, url: str = ""):
         import chromadb
@@ -172,7 +196,9 @@ class VectorIndex:
             self._query_vectors.popitem(last=False)
         return vector
 
-    def query(self, name: str, text: str, k: int = 10, where: Mapping[str, Any] | None = None) -> list[Hit]:
+    def query(self, name: str, text: str, k: int = 10, where: RecordFilter | None = None) -> list[Hit]:
+        """The ``k`` records most similar to ``text`` among those that pass ``where`` (applied inside
+        Chroma's query, before its top k), best first."""
         collection = self._collection(name)
         total = collection.count()
         if total == 0 or k <= 0:
@@ -180,7 +206,7 @@ class VectorIndex:
         result = collection.query(
             query_embeddings=self.query_vector(text)[None, :],
             n_results=min(k, total),
-            where=dict(where) if where else None,
+            where=chroma_where(where),
             include=["documents", "distances"],
         )
         return [

@@ -149,7 +149,7 @@ def test_to_filter_renames_product_types_and_drops_the_label() -> None:
 
 
 def test_empty_constraints_give_no_store_filter() -> None:
-    assert Constraints().to_filter().to_where() is None
+    assert Constraints().to_filter() == ProductFilter()
 
 
 # -- references to shown products -------------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 from bench.scale import generate, queries
 from knowledge.catalog import Catalog
 from knowledge.demo_store import CATALOG
-from knowledge.retrieval.search import FilterColumns
+from knowledge.retrieval.lexical import FilterColumns
 
 
 def test_the_generated_catalog_is_deterministic_valid_and_not_copied() -> None:

@@ -1,16 +1,10 @@
 """Chroma in client/server mode: a `chroma run` server on loopback, an ingest and a filtered hybrid
-search through it (``[retrieval] chroma_url``)."""
+search through it (``[retrieval] chroma_url``). The server fixture is in ``conftest.py``; the store
+contract itself is checked against a server in ``test_product_index_contract.py``."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,47 +15,6 @@ from knowledge.ingest import index_mismatches
 from knowledge.retrieval.search import PRODUCTS, ProductFilter
 
 pytestmark = pytest.mark.slow  # the real MiniLM embedder and a Chroma server
-
-CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def chroma_url(tmp_path: Path):
-    if CHROMA is None:
-        pytest.fail("the `chroma` command (installed with chromadb) is missing")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "chroma.log").open("w")
-    server = subprocess.Popen([CHROMA, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "chroma.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the chroma server did not answer its heartbeat"
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def test_ingest_and_filtered_hybrid_search_through_a_chroma_server(tmp_path: Path, chroma_url: str) -> None:

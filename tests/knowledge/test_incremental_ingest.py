@@ -242,7 +242,7 @@ def test_the_column_filter_mask_matches_product_filter_matches() -> None:
 
     from knowledge import demo_store
     from knowledge.catalog import Catalog
-    from knowledge.retrieval.search import FilterColumns
+    from knowledge.retrieval.lexical import FilterColumns
     from knowledge.schemas import Product
 
     products = [Product(**json.loads(line)) for line in demo_store.CATALOG.read_text().splitlines() if line.strip()]

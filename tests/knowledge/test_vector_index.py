@@ -9,6 +9,7 @@ import pytest
 
 from knowledge.catalog import Catalog
 from knowledge.retrieval.embed import HashingEmbedder
+from knowledge.retrieval.filters import FieldIn
 from knowledge.retrieval.search import (
     FAQ,
     PRODUCTS,
@@ -18,7 +19,7 @@ from knowledge.retrieval.search import (
     faq_record,
     product_record,
 )
-from knowledge.retrieval.vector_index import VectorIndex
+from knowledge.retrieval.vector_index import VectorIndex, chroma_where
 from knowledge.schemas import FaqEntry, Product, Variant
 from knowledge.store.database import SyncCounts
 
@@ -154,17 +155,18 @@ def test_query_respects_k_and_empty_collections(product_index):
     (ProductFilter(category="garden"), set()),
 ])
 def test_metadata_filters_are_applied_by_chroma(product_index, flt, expected):
-    hits = product_index.query(PRODUCTS, "shoe mug tee kettle", k=50, where=flt.to_where())
+    hits = product_index.query(PRODUCTS, "shoe mug tee kettle", k=50, where=flt)
     assert {h.id for h in hits} == expected
 
 
 def test_filter_where_shapes():
-    assert ProductFilter().to_where() is None
-    assert ProductFilter(category="shoes").to_where() == {"category": "shoes"}
-    assert ProductFilter(subcategories=("a", "b"), in_stock_only=True).to_where() == {
+    assert chroma_where(ProductFilter()) is None and chroma_where(None) is None
+    assert chroma_where(ProductFilter(category="shoes")) == {"category": "shoes"}
+    assert chroma_where(ProductFilter(subcategories=("a", "b"), in_stock_only=True)) == {
         "$and": [{"subcategory": {"$in": ["a", "b"]}}, {"stock_keys": {"$contains": "*|*"}}]}
-    assert ProductFilter(color="Blue", in_stock_only=True).to_where() == {
+    assert chroma_where(ProductFilter(color="Blue", in_stock_only=True)) == {
         "$and": [{"colors": {"$contains": "blue"}}, {"stock_keys": {"$contains": "blue|*"}}]}
+    assert chroma_where(FieldIn("entry_id", ("a", "b"))) == {"entry_id": {"$in": ["a", "b"]}}
 
 
 def test_product_record_metadata():

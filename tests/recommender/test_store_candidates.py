@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.retrieval.search import ProductFilter
+from knowledge.retrieval.vector_index import chroma_where
 from recommender.store_candidates import RELEVANCE_MARGIN, gather_candidates
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,7 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: str(f.to_where()))
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: str(chroma_where(f)))
 def test_python_filter_agrees_with_the_index_query(services, catalog, filters) -> None:
     in_index = {h.product.id for h in services.retriever.search_products("anything", filters, k=len(catalog))}
     in_python = {p.id for p in catalog if filters.matches(p)}
