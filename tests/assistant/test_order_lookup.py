@@ -5,45 +5,15 @@ ordered" is the order holding it, or a question when several do. Real models, re
 
 from __future__ import annotations
 
-import itertools
-import re
-
 import pytest
 
-from assistant.session import SessionState
 from knowledge.schemas import Order
-
-_ids = itertools.count()
-
-
-def chat(store, customer_id: str | None, *messages: str):
-    state = SessionState(session_id=f"lookup-{next(_ids)}", customer_id=customer_id)
-    reply = None
-    for message in messages:
-        reply = store.assistant.respond(state, message)
-    return reply, state
-
-
-def customer_with_orders(store, n: int = 2) -> tuple[str, list[Order]]:
-    for customer in store.db.customers():
-        orders = store.db.orders_for(customer.id)
-        if len(orders) >= n:
-            return customer.id, orders
-    raise AssertionError("the store has no customer with several orders")
-
-
-def missing_like(store, order_id: str) -> str:
-    """An order number in the store's shape that no order has."""
-    for digit in "98765":
-        candidate = re.sub(r"\d", digit, order_id)
-        if store.db.order(candidate) is None:
-            return candidate
-    raise AssertionError(order_id)
+from tests.store_chat import chat, customer_with, missing_like
 
 
 @pytest.mark.parametrize("template", ["Where is my order #{}?", "where is my order {}", "any news on ({})?"])
 def test_a_named_order_is_that_order(any_store, template: str) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     older = orders[-1]  # not the most recent one
     for written in (older.id, older.id.lower()):
         reply, _ = chat(any_store, customer, template.format(written))
@@ -52,7 +22,7 @@ def test_a_named_order_is_that_order(any_store, template: str) -> None:
 
 
 def test_a_number_that_does_not_exist_is_said_so(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     missing = missing_like(any_store, orders[0].id)
     for message in (f"Where is my order #{missing}?", f"Please cancel order #{missing}"):
         reply, state = chat(any_store, customer, message)
@@ -62,7 +32,7 @@ def test_a_number_that_does_not_exist_is_said_so(any_store) -> None:
 
 
 def test_another_customers_order_is_not_shown(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     other = next(o for c in any_store.db.customers() if c.id != customer for o in any_store.db.orders_for(c.id))
     reply, state = chat(any_store, customer, f"cancel order {other.id}")
     assert reply.order_ids == [] and state.pending_action is None
@@ -71,7 +41,7 @@ def test_another_customers_order_is_not_shown(any_store) -> None:
 
 
 def test_a_change_to_a_named_order_is_about_that_order(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     older = orders[-1]
     reply, state = chat(any_store, customer, f"please cancel order #{older.id}")
     assert reply.order_ids == [older.id], reply.text
@@ -81,14 +51,14 @@ def test_a_change_to_a_named_order_is_about_that_order(any_store) -> None:
 
 
 def test_my_order_is_the_most_recent_and_the_reply_says_so(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     reply, _ = chat(any_store, customer, "where is my order?")
     assert reply.order_ids == [orders[0].id]
     assert f"most recent order, {orders[0].id}" in reply.text
 
 
 def test_two_order_numbers_ask_which_one(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     reply, state = chat(any_store, customer, f"where are {orders[0].id} and {orders[1].id}?")
     assert reply.order_ids == [] and "one order at a time" in reply.text
 
@@ -123,7 +93,7 @@ def test_the_item_i_ordered_finds_its_order_or_asks_which(any_store) -> None:
 
 
 def test_an_item_not_in_any_order_is_said_so(any_store) -> None:
-    customer, orders = customer_with_orders(any_store)
+    customer, orders = customer_with(any_store)
     ordered = {any_store.catalog.get(i.product_id).category for o in orders for i in o.items  # type: ignore[union-attr]
                if any_store.catalog.get(i.product_id) is not None}
     absent = next(c for c in any_store.catalog.categories if c not in ordered)

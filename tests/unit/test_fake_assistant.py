@@ -4,42 +4,7 @@ own data. Only what cues and rules decide is asserted: the hashing embedder's in
 
 from __future__ import annotations
 
-import itertools
-import re
-
-from assistant.session import SessionState
-from knowledge.schemas import Order
-
-_ids = itertools.count()
-
-
-def chat(store, customer_id: str | None, *messages: str, shown: list[str] | None = None):
-    state = SessionState(session_id=f"unit-{next(_ids)}", customer_id=customer_id)
-    if shown:
-        state.shown_product_ids = list(shown)
-    reply = None
-    for message in messages:
-        reply = store.assistant.respond(state, message)
-    assert reply is not None
-    return reply, state
-
-
-def customer_with(store, *statuses: str) -> tuple[str, list[Order]]:
-    """A customer with several orders, among them one in each of ``statuses``."""
-    for customer in store.db.customers():
-        orders = store.db.orders_for(customer.id)
-        if len(orders) >= 2 and all(any(o.status.value == s for o in orders) for s in statuses):
-            return customer.id, orders
-    raise AssertionError(f"the store has no customer with orders {statuses}")
-
-
-def missing_like(store, order_id: str) -> str:
-    """An order number in the store's shape that no order has."""
-    for digit in "98765":
-        candidate = re.sub(r"\d", digit, order_id)
-        if store.db.order(candidate) is None:
-            return candidate
-    raise AssertionError(order_id)
+from tests.store_chat import chat, customer_with, missing_like
 
 
 # -- routing cues -----------------------------------------------------------------------------------------
@@ -68,8 +33,7 @@ def test_compare_the_first_two_with_products_shown(fake_store) -> None:
 def test_cancel_a_pending_order_after_yes(fake_store) -> None:
     customer, orders = customer_with(fake_store, "pending")
     order = next(o for o in orders if o.status.value == "pending")
-    state = SessionState(session_id=f"unit-{next(_ids)}", customer_id=customer)
-    proposal = fake_store.assistant.respond(state, f"cancel order #{order.id}")
+    proposal, state = chat(fake_store, customer, f"cancel order #{order.id}")
     assert proposal.pending_action == "cancel" and proposal.order_ids == [order.id], proposal.text
     assert state.pending_action is not None and state.pending_action.order_id == order.id
     assert fake_store.db.order(order.id).status.value == "pending"  # nothing written before the yes
