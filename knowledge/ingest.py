@@ -116,11 +116,14 @@ def _policy_after(db: StoreDatabase, policy: Path | None, results: dict[str, Imp
     if policy is None and raw is None:
         return None
     chosen = read_policy(policy) if policy is not None else stored_policy(raw)
-    # a file with bad rows deletes nothing (see ``ingest_files``): the stored records stay beside its rows
     faq, catalog = results.get("faq"), results.get("catalog")
+    if policy is None and faq is None and catalog is None:
+        return chosen  # the stored policy was checked against this FAQ and catalog when they came in
+    # a file with bad rows deletes nothing (see ``ingest_files``): the stored records stay beside its rows
     entries = faq.records + (db.faq_entries() if faq.errors else []) if faq is not None else db.faq_entries()
-    products = catalog.records + (db.products() if catalog.errors else []) if catalog is not None else db.products()
-    problems = chosen.problems([e.id for e in current_faq(entries)], {p.category for p in products})
+    categories = db.categories() if catalog is None or catalog.errors else set()
+    categories |= {p.category for p in catalog.records} if catalog is not None else set()
+    problems = chosen.problems([e.id for e in current_faq(entries)], categories)
     if problems:
         source = str(policy) if policy is not None else "the store's policy (given earlier with --policy)"
         raise PolicyFileError(f"{source} does not fit the store's data; nothing was changed:\n  "

@@ -90,12 +90,6 @@ def kestrel(services, tmp_path_factory: pytest.TempPathFactory):
     return store
 
 
-@pytest.fixture(scope="session", params=["demo", "kestrel"])
-def sample_store(request: pytest.FixtureRequest):
-    """Each bundled sample store in turn: a test using it proves a feature on both."""
-    return request.getfixturevalue("services" if request.param == "demo" else "kestrel")
-
-
 @pytest.fixture(scope="session", params=["demo", "kestrel", "imported"])
 def any_store(request: pytest.FixtureRequest):
     """The two bundled stores and "Harbor & Pine", imported with ``aisle ingest`` and no policy file."""
@@ -106,7 +100,7 @@ def any_store(request: pytest.FixtureRequest):
 # and the servers built on them. A test that uses any of them, directly or through another fixture, is
 # ``slow``: ``pytest -m "not slow"`` is the unit tier, on fakes, in seconds.
 REAL_MODEL_FIXTURES = frozenset({
-    "services", "assistant", "catalog", "embedder", "second_store", "kestrel", "sample_store", "any_store",
+    "services", "assistant", "catalog", "embedder", "second_store", "kestrel", "any_store",
     "server", "client", "staff", "session_for", "open_page",  # tests/ui, tests/browser, tests/load
     "store_assistant",  # tests/assistant/test_store_intents.py
     "small_store",  # tests/faults/test_faults.py: a store ingested with the real embedder

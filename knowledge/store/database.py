@@ -189,6 +189,11 @@ class StoreDatabase:
             rows = conn.execute(select(products.c.payload).order_by(products.c.id)).scalars().all()
         return [Product.model_validate_json(p) for p in rows]
 
+    def categories(self) -> set[str]:
+        """The catalog's categories (from the indexed column: no product is parsed)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(products.c.category).distinct()).scalars().all())
+
     def faq_entries(self) -> list[FaqEntry]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(faq.c.payload).order_by(faq.c.id)).scalars().all()
