@@ -51,7 +51,7 @@ run: demo  ## set everything up and serve the app on http://127.0.0.1:7860
 	$(AISLE) serve
 
 lint: dev
-	$(VENV)/bin/ruff check assistant knowledge recommender ui tests bench
+	$(VENV)/bin/ruff check aisle assistant knowledge recommender ui tests bench
 	$(VENV)/bin/mypy
 
 test: lint browser

@@ -76,8 +76,8 @@ def _conversation(assistant, customer: str | None) -> tuple[list[float], list[fl
 
 
 def run(rounds: int) -> dict:
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from knowledge.retrieval.search import ProductFilter
     from recommender.types import Candidate
 
@@ -85,9 +85,9 @@ def run(rounds: int) -> dict:
     if not services.is_built():
         sys.exit("no store built: run `make demo` (or `aisle demo`) first")
     services.warm_up()
-    assistant = services.assistant
-    retriever, ranker = services.retriever, services.ranker
-    history = services.history("C001")
+    assistant = services.current.assistant
+    retriever, ranker = services.current.retriever, services.current.ranker
+    history = services.current.history("C001")
     stages: dict[str, list[float]] = {k: [] for k in (
         "intent", "retrieval_filtered", "retrieval_unfiltered", "ranking_history", "ranking_cold",
         "llm_lead_first_token", "reply_first_text", "reply_full", "reply_full_no_llm")}
@@ -103,7 +103,7 @@ def run(rounds: int) -> dict:
             stages["ranking_history"].append(_time(lambda c=cands: ranker.rank(c, history)))
             stages["ranking_cold"].append(_time(lambda c=cands: ranker.rank(c, [])))
         for message in MESSAGES[:8]:
-            draft = services.assistant.products.search(_state(), message)
+            draft = services.current.assistant.products.search(_state(), message)
             start = time.perf_counter()
             for _item in assistant.writer.lead(draft, message):
                 stages["llm_lead_first_token"].append(time.perf_counter() - start)

@@ -148,10 +148,11 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=REPO / ".aisle")
     options = parser.parse_args()
 
+    from aisle.web import create_server
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from bench.output import emit
-    from ui.server import BackgroundServer, create_server
+    from ui.server import BackgroundServer
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"

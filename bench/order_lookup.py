@@ -70,7 +70,7 @@ def run_store(name: str, store, customers: int) -> dict:
     started = time.perf_counter()
     for n, (customer, message, expected) in enumerate(rows):
         state = SessionState(session_id=f"bench-{name}-{n}", customer_id=customer)
-        reply = store.assistant.respond(state, message)
+        reply = store.current.assistant.respond(state, message)
         about = set(reply.order_ids) | ({state.pending_action.order_id} if state.pending_action else set())
         if about - {expected}:
             wrong += 1
@@ -91,8 +91,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "order_lookup.json")
     args = parser.parse_args()
 
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from knowledge.demo_store.simulate import NOW
     from tests.second_store import STORE_NAME, write_second_store
 

@@ -73,8 +73,8 @@ def _ms(fn: Any, repeat: int = 5) -> float:
 def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
     import torch
 
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from knowledge.retrieval import search
     from knowledge.retrieval.lexical import LexicalIndex
     from knowledge.retrieval.search import ProductFilter, product_record, rrf
@@ -84,11 +84,11 @@ def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
     services = Services(Settings(data_dir=data_dir))
     if not services.is_built():
         sys.exit(f"no store built in {data_dir}: run `make demo` (or `aisle demo`) first")
-    services.lexical  # noqa: B018 - load (or build and save) the BM25 index
-    records = [product_record(p) for p in services.catalog]
+    services.current.lexical  # noqa: B018 - load (or build and save) the BM25 index
+    records = [product_record(p) for p in services.current.catalog]
     bm25_ms = {"load": _ms(lambda: LexicalIndex.load(services.lexical_path)),
                "build": _ms(lambda: LexicalIndex.build(records), 3)}
-    retriever = services.retriever
+    retriever = services.current.retriever
     queries = load_judged()
     filters = {q["id"]: ProductFilter(**q.get("filters", {})) for q in queries}
 
@@ -132,7 +132,7 @@ def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
     return {
         "benchmark": "retrieval_quality",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "torch_threads": torch.get_num_threads()},
-        "catalog_products": len(services.catalog),
+        "catalog_products": len(services.current.catalog),
         "queries": {name: len(qs) for name, qs in splits.items()},
         "judged_file": str(JUDGED.relative_to(REPO)),
         "settings": {"production": {"rrf_k": search.RRF_K, "bm25_weight": search.BM25_WEIGHT,

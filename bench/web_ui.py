@@ -107,10 +107,11 @@ def main() -> None:
 
     from gradio_client import Client
 
+    from aisle.web import create_server
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from bench.output import emit
-    from ui.server import BackgroundServer, create_server
+    from ui.server import BackgroundServer
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=_store_copy(options.store, Path(tmp)), models_dir=options.store / "models")

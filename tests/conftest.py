@@ -34,7 +34,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def services(settings: Settings):
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     services = Services(settings)
     services.build_demo(progress=False)
@@ -43,12 +43,12 @@ def services(settings: Settings):
 
 @pytest.fixture(scope="session")
 def assistant(services):
-    return services.assistant
+    return services.current.assistant
 
 
 @pytest.fixture(scope="session")
 def catalog(services):
-    return services.catalog
+    return services.current.catalog
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +61,7 @@ def embedder(services):
 def second_store(services, tmp_path_factory: pytest.TempPathFactory):
     """"Harbor & Pine" (``tests/second_store.py``), imported through ``Services.ingest`` as ``aisle
     ingest`` does, on the same loaded models as the demo store."""
-    from assistant.services import Services
+    from aisle.wiring import Services
     from tests.second_store import STORE_NAME, write_second_store
 
     tmp = tmp_path_factory.mktemp("second-store")
@@ -79,7 +79,7 @@ def second_store(services, tmp_path_factory: pytest.TempPathFactory):
 def kestrel(services, tmp_path_factory: pytest.TempPathFactory):
     """The second bundled sample store, "Kestrel Supply" (EUR, its own policy, ``N`` + 7-digit order
     numbers), built as ``aisle demo --store kestrel`` builds it, on the demo's loaded models."""
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     store = Services(Settings(data_dir=tmp_path_factory.mktemp("kestrel"), models_dir=MODELS_DIR, clock=NOW,
                               safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))

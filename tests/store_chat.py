@@ -19,7 +19,7 @@ def chat(store, customer_id: str | None, *messages: str, shown: list[str] | None
         state.shown_product_ids = list(shown)
     reply = None
     for message in messages:
-        reply = store.assistant.respond(state, message)
+        reply = store.current.assistant.respond(state, message)
     assert reply is not None
     return reply, state
 

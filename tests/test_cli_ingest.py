@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
            "AISLE_CONFIG": "/nonexistent/aisle.toml", "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "aisle.cli", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -152,8 +152,8 @@ def test_a_stored_policy_is_kept_and_guards_later_imports(tmp_path, store_files)
     assert "returns.faq: FAQ entry 'returns' is not in the store's current FAQ" in refused.stderr
     assert [e.id for e in db.faq_entries()] == ["returns"]  # nothing was changed
     # a policy that stopped fitting (say, a restored database) stops the app at start, naming the key
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
     from knowledge.store_policy import PolicyFileError
 
     db.set_meta("policy", json.dumps({"exchanges": {"handling": "self_service", "limit_faq": "gone"}}))

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from aisle.cli import app
 from knowledge.store.order_log import ActionEntry, Outcome
 from knowledge.store.tickets import HandoffReason
 

@@ -52,7 +52,7 @@ def _load() -> list[Any]:
 def _allowed_prices(reply, services, message: str) -> set[float]:
     allowed = {p.price for p in reply.products}
     for ref in reply.products:  # prices by variant, and "was" prices, are the product's facts too
-        product = services.catalog.require(ref.id)
+        product = services.current.catalog.require(ref.id)
         allowed |= {product.price_of(v) for v in product.variants}
         allowed |= {x for x in [product.compare_at_price, *(product.compare_at_of(v) for v in product.variants)] if x}
     for order_id in reply.order_ids:
@@ -169,7 +169,7 @@ def _check_service(expect: dict[str, Any], reply, services, state: SessionState,
 @pytest.mark.parametrize(("convo", "store"), _load())
 def test_conversation(convo: dict[str, Any], store: str, request: pytest.FixtureRequest) -> None:
     services = request.getfixturevalue(STORES[store])
-    assistant, catalog = services.assistant, services.catalog
+    assistant, catalog = services.current.assistant, services.current.catalog
     state = SessionState(customer_id=convo.get("customer"))
     for number, turn in enumerate(convo["turns"], start=1):
         expect = turn.get("expect", {})

@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "gradio", "chromadb", "sentence_transformers")
-MODULES = ("assistant", "assistant.chat", "assistant.cli", "knowledge", "knowledge.retrieval.search", "recommender",
+MODULES = ("assistant", "assistant.chat", "aisle.cli", "knowledge", "knowledge.retrieval.search", "recommender",
            "recommender.ranker")
 PROBE = """
 import importlib, json, sys
@@ -45,7 +45,7 @@ def test_probe_detects_a_heavy_import() -> None:
 
 def test_cli_help_is_fast() -> None:
     start = time.monotonic()
-    result = _python("-m", "assistant.cli", "--help", timeout=30)
+    result = _python("-m", "aisle.cli", "--help", timeout=30)
     elapsed = time.monotonic() - start
     assert result.returncode == 0, result.stderr
     for command in ("ingest", "demo", "chat", "serve"):

@@ -15,13 +15,13 @@ def test_each_sample_store_has_its_name_policy_and_order_shape(services, kestrel
     assert (services.store_name, kestrel.store_name) == ("Maple & Main", "Kestrel Supply")
     assert load_shapes(services.db.meta(META_KEY)) == [r"MM\-\d{6}"]
     assert load_shapes(kestrel.db.meta(META_KEY)) == [r"N\d{7}"]
-    assert services.policy.returns.window_days == 30 and kestrel.policy.returns.window_days == 14
-    assert services.catalog.currency == "USD" and kestrel.catalog.currency == "EUR"
+    assert services.current.policy.returns.window_days == 30 and kestrel.current.policy.returns.window_days == 14
+    assert services.current.catalog.currency == "USD" and kestrel.current.catalog.currency == "EUR"
     assert kestrel.demo_mode  # built by `aisle demo` (other tests upload files into the demo store)
 
 
 def test_a_data_folder_holds_one_store(kestrel) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     with pytest.raises(AisleError, match="already holds the sample store 'kestrel'"):
         Services(kestrel.settings).build_demo(progress=False, store="maple-main")

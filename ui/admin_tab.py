@@ -6,56 +6,16 @@ Named API endpoints: ``/upload`` ``(kind, file)``, ``/reindex``, ``/retrain``, `
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from assistant.errors import AisleError
-from assistant.services import Services
-from knowledge.errors import KnowledgeError
-from knowledge.ingest import IngestReport
-from knowledge.store.reports import StoreReports
+from assistant.errors import AisleError, KnowledgeError
+from assistant.services.admin import KINDS, AdminService
 from ui.api import Endpoint
 
-KINDS = ("catalog", "faq", "customers", "orders", "interactions")
 ERROR_COLUMNS = ["file", "line", "problem"]
-
-
-def report_dict(report: IngestReport) -> dict[str, Any]:
-    return {"lines": report.lines(),
-            "errors": [{"file": Path(f).name, "line": e.line, "message": e.message} for f, e in report.errors]}
-
-
-class AdminActions:
-    def __init__(self, services: Services):
-        self.services = services
-
-    def upload(self, kind: str, path: str | None) -> dict[str, Any]:
-        """Import one store file; ``ValueError`` for a wrong kind or no file."""
-        if kind not in KINDS:
-            raise ValueError(f"Pick what the file holds: one of {', '.join(KINDS)} (not {kind!r}).")
-        if not path:
-            raise ValueError("Choose a .jsonl or .csv file to upload first.")
-        return report_dict(self.services.ingest(**{kind: Path(path)}))  # type: ignore[arg-type]
-
-    def reindex(self) -> dict[str, Any]:
-        """Re-sync the search indexes with the database (only what changed is re-embedded)."""
-        return report_dict(self.services.ingest())
-
-    def retrain(self) -> dict[str, Any]:
-        from recommender.cross_encoder import read_card
-
-        out = self.services.train_scorer(progress=True)
-        return {"scorer": str(out), "card": read_card(out)}
-
-    def reports(self, days: int = 30) -> dict[str, Any]:
-        reports = StoreReports(self.services.db)
-        days = max(1, min(int(days or 30), 366))
-        return {"days": days, "intents": reports.intents(days), "resolution": reports.resolution(days),
-                "feedback": reports.feedback(days), "click_through": reports.click_through(days),
-                "summary": reports.summary(days)}
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -69,15 +29,14 @@ def _summary_markdown(summary: dict[str, Any]) -> str:
     return " · ".join(f"**{k.replace('_', ' ')}:** {show(k, v)}" for k, v in summary.items())
 
 
-def admin_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
-    actions = AdminActions(services)
+def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
 
     def fail(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
 
     def on_upload(kind: str, file: str | None):
         try:
-            result = actions.upload(kind, file)
+            result = admin.upload(kind, file)
         except (ValueError, AisleError, KnowledgeError) as exc:
             raise fail(exc) from exc
         errors = [[e["file"], e["line"], e["message"]] for e in result["errors"]]
@@ -87,7 +46,7 @@ def admin_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
 
     def on_reindex():
         try:
-            result = actions.reindex()
+            result = admin.reindex()
         except (AisleError, KnowledgeError) as exc:
             raise fail(exc) from exc
         return "**Index re-synced.**\n\n" + "\n".join(f"- {line}" for line in result["lines"])
@@ -95,14 +54,14 @@ def admin_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
     def on_retrain(progress: gr.Progress = gr.Progress(track_tqdm=True)):  # noqa: B008  (gradio's progress hook)
         progress(0, desc="preparing the training cases")
         try:
-            result = actions.retrain()
+            result = admin.retrain()
         except (AisleError, KnowledgeError) as exc:
             raise fail(exc) from exc
         validation = result["card"].get("validation", {})
         return f"**Scorer retrained** in `{result['scorer']}`.\n\nValidation: `{validation}`"
 
     def on_plots(days: float):
-        data = actions.reports(int(days))
+        data = admin.reports(int(days))
         return (_summary_markdown(data["summary"]), _frame(data["intents"], ["day", "intent", "count"]),
                 _frame(data["resolution"], ["day", "resolution", "count"]),
                 _frame(data["feedback"], ["day", "rating", "count"]),
@@ -144,15 +103,15 @@ def admin_tab(services: Services, app: gr.Blocks) -> list[Endpoint]:
     def upload_api(kind: str, file: Any) -> dict[str, Any]:
         path = file if isinstance(file, str) else getattr(file, "path", None) or (file or {}).get("path")
         try:
-            return actions.upload(kind, path)
+            return admin.upload(kind, path)
         except (ValueError, AisleError, KnowledgeError) as exc:
             raise fail(exc) from exc
 
     def reindex_api() -> dict[str, Any]:
         try:
-            return actions.reindex()
+            return admin.reindex()
         except (AisleError, KnowledgeError) as exc:
             raise fail(exc) from exc
 
     return [(upload_api, ["str", "file"], "upload"), (reindex_api, [], "reindex"),
-            (actions.retrain, [], "retrain"), (actions.reports, ["int"], "reports")]
+            (admin.retrain, [], "retrain"), (admin.reports, ["int"], "reports")]

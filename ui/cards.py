@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from assistant.answers.draft import price_text
 from assistant.money import format_money
+from assistant.product_views import ProductDetails, comparison_rows
 from assistant.reply import ProductRef, Reply
-from assistant.safety.links import host_allowed
-from knowledge.schemas import Product, image_path_error
+from assistant.safety.images import image_source, web_link_allowed
 
 IMAGES_ROUTE = "/images"  # where ui/server.py serves <data_dir>/images/
 
@@ -74,17 +73,12 @@ def _placeholder(category: str) -> str:
 
 
 def image_src(image_url: str | None, hosts: Iterable[str] = ()) -> str | None:
-    """Where a card may load ``image_url`` from: the URL itself when it is http(s) on an allowed host,
-    Aisle's images route for a file of the images folder; None otherwise (the placeholder is shown)."""
-    if not image_url:
+    """Where a card loads ``image_url`` from (``image_source`` decides whether it may): the URL itself,
+    or Aisle's images route for a file of the images folder; None: the placeholder is shown."""
+    source = image_source(image_url, hosts)
+    if source is None:
         return None
-    if urlsplit(image_url).scheme or image_url.startswith(("/", "\\")):
-        return image_url if _web_link(image_url, hosts) else None
-    return f"{IMAGES_ROUTE}/{quote(image_url)}" if image_path_error(image_url) is None else None
-
-
-def _web_link(url: str | None, hosts: Iterable[str]) -> bool:
-    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https") and host_allowed(url or "", hosts)
+    return source.url or f"{IMAGES_ROUTE}/{quote(source.file or '')}"
 
 
 def _media(category: str, image_url: str | None, hosts: Iterable[str]) -> str:
@@ -96,7 +90,7 @@ def _media(category: str, image_url: str | None, hosts: Iterable[str]) -> str:
 
 def _title(title: str, url: str | None, hosts: Iterable[str]) -> str:
     """The title, linked to the product's page when that page is on an allowed host (a new tab)."""
-    if not _web_link(url, hosts):
+    if not web_link_allowed(url, hosts):
         return escape(title)
     return (f'<a href="{escape(url or "")}" target="_blank" rel="noopener noreferrer" '
             f'title="Open in the store">{escape(title)}</a>')
@@ -147,30 +141,11 @@ def refs_html(refs: list[ProductRef], compared: list[str] | tuple[str, ...] = ()
     return '<div class="aisle-cards">' + "".join(product_card(p, p.id in compared, hosts) for p in refs) + "</div>"
 
 
-COMPARE_ROWS = (("Price", price_text), ("Brand", lambda p: p.brand),
-                ("Rating", lambda p: f"★ {p.rating:.1f} ({p.review_count})" if p.rating is not None else "—"),
-                ("Stock", lambda p: "out of stock" if p.stock <= 0 else f"{p.stock} in stock"),
-                ("Colors", lambda p: ", ".join(p.colors) or "—"), ("Sizes", lambda p: ", ".join(p.sizes) or "—"))
-
-
-def compare_table(products: list[Product]) -> list[list[str]]:
-    """Rows of a side-by-side comparison: catalog facts only, plus every attribute either product has."""
-    rows = [["", *(p.title for p in products)]]
-    rows += [[name, *(get(p) for p in products)] for name, get in COMPARE_ROWS]
-    keys = sorted({k for p in products for k in p.attributes})
-    rows += [[k.replace("_", " "), *(_value(p.attributes.get(k, "—")) for p in products)] for k in keys]
-    return rows
-
-
-def _value(value: object) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
-def compare_html(products: list[Product]) -> str:
+def compare_html(products: list[ProductDetails]) -> str:
     if len(products) < 2:
         hint = "Pick one more product to compare." if products else ""
         return f'<div class="aisle-details-empty">{hint}</div>'
-    head, *rows = compare_table(products)
+    head, *rows = comparison_rows(products)
     cells = "".join(f"<th>{escape(c)}</th>" for c in head)
     body = "".join("<tr>" + f"<th>{escape(r[0])}</th>" + "".join(f"<td>{escape(c)}</td>" for c in r[1:]) + "</tr>"
                    for r in rows)
@@ -178,7 +153,7 @@ def compare_html(products: list[Product]) -> str:
 
 
 
-def card_details(product: Product | None, hosts: Iterable[str] = ()) -> str:
+def card_details(product: ProductDetails | None, hosts: Iterable[str] = ()) -> str:
     """The panel under the cards: what a shopper sees after clicking a card (``hosts``: as for cards)."""
     if product is None:
         return '<div class="aisle-details-empty">Click a product card to see its details.</div>'
@@ -193,7 +168,7 @@ def card_details(product: Product | None, hosts: Iterable[str] = ()) -> str:
     return (
         f'<div class="aisle-details" data-detail-id="{escape(product.id)}">{image}'
         f'<div class="t">{_title(product.title, product.url, hosts)}</div>'
-        f'<div>{escape(product.brand)} · <b>{escape(price_text(product))}</b> · {stock}{rating}</div>'
+        f'<div>{escape(product.brand)} · <b>{escape(product.price_text)}</b> · {stock}{rating}</div>'
         + (f'<div>{escape(" · ".join(options))}</div>' if options else "")
         + f'<div class="d">{escape(product.description)}</div></div>'
     )

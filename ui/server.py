@@ -9,7 +9,6 @@ from a CDN or a font service.
 from __future__ import annotations
 
 import hmac
-import os
 import socket
 import threading
 import time
@@ -21,10 +20,12 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from assistant.identity import EmbedTokens
-from assistant.services import Services
+from assistant.config import UISettings
+from assistant.services.admin import AdminService
+from assistant.services.copilot import CopilotService
+from assistant.services.shopper import ShopperService
 from ui.cards import CSS
-from ui.images import IMAGES_FOLDER, add_image_route
+from ui.images import add_image_route
 from ui.shopper import build_shopper
 from ui.staff import build_staff
 
@@ -48,20 +49,14 @@ def staff_auth(password: str) -> Any:
     return lambda username, given: bool(username.strip()) and hmac.compare_digest(given.encode(), password.encode())
 
 
-def create_server(services: Services, customer_picker: bool | None = None, embed_secret: str | None = None,
-                  staff_password: str | None = None, concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
-    """``customer_picker``: demo mode (default: ``Services.demo_mode``); ``embed_secret``: the sign-in
-    tokens' key (default: from ``[ui] embed_secret_env``); ``staff_password`` (default: from ``[ui]
-    staff_password_env``): without one the staff app is open in demo mode only, else closed.
-    ``concurrency``: replies computed at once per app; ``queue_size``: requests waiting beyond that
-    before new ones get "queue is full, try again" at once (default ``[ui] queue_size``)."""
-    ui = services.settings.ui
-    demo_mode = services.demo_mode if customer_picker is None else customer_picker
-    tokens = services.embed_tokens
-    if embed_secret is not None:
-        tokens = EmbedTokens(embed_secret, tokens.claim, tokens.customer_exists, tokens.max_ttl_s)
-    password = os.environ.get(ui.staff_password_env, "") if staff_password is None else staff_password
-    app = FastAPI(title=f"{services.store_name} · Aisle")
+def build_app(shopper: ShopperService, copilot: CopilotService, admin: AdminService, ui: UISettings,
+              staff_password: str = "", concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
+    """The whole web app over the application services. In demo mode (``shopper.demo_mode``) visitors
+    may act as any customer. ``staff_password``: without one the staff app is open in demo mode only,
+    else closed. ``concurrency``: replies computed at once per app; ``queue_size``: requests waiting
+    beyond that before new ones get "queue is full, try again" at once (default ``ui.queue_size``)."""
+    demo_mode = shopper.demo_mode
+    app = FastAPI(title=f"{shopper.store_name} · Aisle")
 
     @app.get("/embed.js", include_in_schema=False)
     def embed_js() -> Response:
@@ -76,14 +71,15 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    add_image_route(app, services.settings.data_dir / IMAGES_FOLDER)  # the store's product images
+    add_image_route(app, shopper.image_file)  # the store's product images
 
     waiting = ui.queue_size if queue_size is None else queue_size
-    shopper = build_shopper(services, demo_mode, tokens).queue(default_concurrency_limit=concurrency, max_size=waiting)
+    widget = build_shopper(shopper).queue(default_concurrency_limit=concurrency, max_size=waiting)
     common: dict[str, Any] = {"theme": THEME, "css": CSS, "show_error": True, "footer_links": ["api"]}
-    if password or demo_mode:
-        staff = build_staff(services).queue(default_concurrency_limit=concurrency, max_size=waiting)
-        app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(password), **common)
+    if staff_password or demo_mode:
+        staff = build_staff(shopper.store_name, copilot, admin)
+        staff.queue(default_concurrency_limit=concurrency, max_size=waiting)
+        app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(staff_password), **common)
     else:
         @app.api_route(STAFF_PATH + "/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
         def staff_closed(rest: str) -> HTMLResponse:
@@ -93,7 +89,7 @@ def create_server(services: Services, customer_picker: bool | None = None, embed
     def staff_slash() -> RedirectResponse:
         return RedirectResponse(STAFF_PATH + "/")
 
-    return gr.mount_gradio_app(app, shopper, path="/", **common)
+    return gr.mount_gradio_app(app, widget, path="/", **common)
 
 
 class BackgroundServer:
@@ -121,7 +117,3 @@ class BackgroundServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-def serve(services: Services, host: str, port: int) -> None:
-    uvicorn.run(create_server(services), host=host, port=port, log_level="info")

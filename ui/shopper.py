@@ -1,4 +1,5 @@
-"""The shopper's chat widget (Gradio): a thin adapter over ``Services.conversations``.
+"""The shopper's chat widget (Gradio): a thin adapter over ``ShopperService``
+(``assistant/services/shopper.py``).
 
 Who the shopper is is the server's decision, never the caller's: the page's load event issues a
 session for a guest, for the customer a valid sign-in token names (``?token=`` from the embed
@@ -22,19 +23,15 @@ endpoints, for ``gradio_client`` (each call's own gradio session holds a session
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import gradio as gr
 
 from assistant.errors import AisleError
-from assistant.examples import chat_examples
-from assistant.identity import GUEST, EmbedTokens
+from assistant.identity import GUEST
 from assistant.reply import PartialText, ProductRef, Reply
-from assistant.safety.links import restrict_links
-from assistant.services import Services
-from assistant.shopper_sessions import GUEST_CHOICE, ShopperSessions
-from knowledge.store.conversations import Message
+from assistant.services.shopper import DEMO_CUSTOMERS_SHOWN, ShopperService
+from assistant.shopper_sessions import GUEST_CHOICE
 from ui.api import Endpoint, register
 from ui.cards import (
     CARD_CLICK_JS,
@@ -43,7 +40,6 @@ from ui.cards import (
     cards_html,
     chips_html,
     compare_html,
-    compare_table,
     refs_html,
     sources_markdown,
 )
@@ -71,9 +67,10 @@ def message_text(value: Any) -> str:
     return ""
 
 
-def agent_bubble(message: Message) -> dict[str, str]:
-    """An agent's message as the shopper sees it: an assistant bubble signed by the team."""
-    return {"role": "assistant", "content": f"**Support team ({message.author or 'agent'}):** {message.text}"}
+def agent_bubble(message: dict[str, Any]) -> dict[str, str]:
+    """An agent's message (``ShopperService.agent_messages``) as the shopper sees it: an assistant
+    bubble signed by the team."""
+    return {"role": "assistant", "content": f"**Support team ({message.get('author') or 'agent'}):** {message['text']}"}
 
 
 def client_of(request: gr.Request | None) -> str | None:
@@ -86,21 +83,21 @@ def query_params(request: gr.Request | None) -> dict[str, str]:
     return dict(request.query_params) if request is not None else {}
 
 
-def _customer_choices(services: Services) -> list[tuple[str, str]]:
+def _customer_choices(shopper: ShopperService) -> list[tuple[str, str]]:
     choices = [("Guest (no history, not signed in)", GUEST_CHOICE)]
-    for customer in services.db.customers()[:40]:
-        choices.append((f"{customer.name} ({customer.id})", customer.id))
+    for customer in shopper.demo_customers(DEMO_CUSTOMERS_SHOWN):
+        choices.append((f"{customer['name']} ({customer['id']})", customer["id"]))
     return choices
 
 
-def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> gr.Blocks:
-    """``demo_mode``: visitors may act as any customer (the bundled demo); otherwise a shopper is a
-    guest or signed in by a token the store minted (``tokens``)."""
-    conversations = services.conversations
-    store = services.store_name
-    examples = chat_examples(services.catalog)
-    hosts = conversations.link_hosts  # where cards may show images from and link to (besides Aisle)
-    sessions = ShopperSessions(conversations, lambda cid: services.db.customer(cid) is not None, demo_mode, tokens)
+def build_shopper(shopper: ShopperService) -> gr.Blocks:
+    """In demo mode (``shopper.demo_mode``) visitors may act as any customer; otherwise a shopper is a
+    guest or signed in by a token the store minted."""
+    demo_mode = shopper.demo_mode
+    store = shopper.store_name
+    examples = shopper.examples()
+    hosts = shopper.link_hosts  # where cards may show images from and link to (besides Aisle)
+    sessions = shopper.sessions
 
     def _fail(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
@@ -108,10 +105,10 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
     def chat(message: str, session_id: str | None, history: list[dict[str, Any]], request: gr.Request):
         if not session_id:
             session_id, history = sessions.start(GUEST, client_of(request)), []
-        history = [*history, {"role": "user", "content": restrict_links(str(message), conversations.link_hosts)}]
+        history = [*history, {"role": "user", "content": shopper.echo(message)}]
         reply: Reply | None = None
         try:
-            for event in conversations.stream(session_id, message, client_of(request)):
+            for event in shopper.stream(session_id, message, client_of(request)):
                 if isinstance(event, PartialText):
                     yield (history + [{"role": "assistant", "content": event.text}], gr.skip(), gr.skip(), gr.skip(),
                            session_id, gr.skip(), gr.skip())
@@ -153,21 +150,20 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
         if data.get("compare"):
             pid = str(data["compare"])
             compared = [p for p in compared if p != pid] if pid in compared else [*compared, pid][-MAX_COMPARED:]
-            products = [p for p in map(services.catalog.get, compared) if p is not None]
-            return compare_html(products), refs_html(shown, compared, hosts), session_id, compared
+            return compare_html(shopper.products(compared)), refs_html(shown, compared, hosts), session_id, compared
         product_id = str(data.get("product_id") or "")
         try:
             session_id = sessions.ensure(None, session_id, client_of(request))
-            services.feedback.click(conversations.session(session_id), product_id)
+            shopper.click(session_id, product_id)
         except AisleError as exc:
             raise _fail(exc) from exc
-        return card_details(services.catalog.get(product_id), hosts), gr.skip(), session_id, compared
+        return card_details(shopper.product(product_id), hosts), gr.skip(), session_id, compared
 
     def remove_chip(session_id: str | None, history: list[dict[str, Any]], evt: gr.EventData, request: gr.Request):
         data = evt._data if isinstance(evt._data, dict) else {}
         try:
-            reply = conversations.remove_constraint(sessions.ensure(None, session_id, client_of(request)),
-                                                    str(data.get("chip") or ""))
+            reply = shopper.remove_filter(sessions.ensure(None, session_id, client_of(request)),
+                                          str(data.get("chip") or ""))
         except AisleError as exc:
             raise _fail(exc) from exc
         history = [*history, {"role": "assistant", "content": reply.text}]
@@ -180,7 +176,7 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
             return
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
         try:
-            services.feedback.rate(conversations.session(session_id), rating, index, message_text(evt.value))
+            shopper.rate(session_id, rating, index, message_text(evt.value))
         except AisleError as exc:
             raise _fail(exc) from exc
 
@@ -188,10 +184,10 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
         """New agent messages for this conversation (the widget asks every few seconds)."""
         if not session_id:
             return gr.skip(), gr.skip()
-        new = conversations.agent_messages(session_id, int(seen or 0))
+        new = shopper.agent_messages(session_id, int(seen or 0))
         if not new:
             return gr.skip(), gr.skip()
-        return [*history, *map(agent_bubble, new)], new[-1].id
+        return [*history, *map(agent_bubble, new)], new[-1]["id"]
 
     # -- API-only endpoints: each takes this client's session (server-side state) last ---------
     def start_session_api(token: str, held: str | None, request: gr.Request):
@@ -214,7 +210,7 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
         """One turn for scripts: the Reply as JSON; memory kept per session id."""
         try:
             session_id = sessions.ensure(session_id, held, client_of(request))
-            reply = conversations.respond(session_id, message, client_of(request))
+            reply = shopper.respond(session_id, message, client_of(request))
         except AisleError as exc:
             raise _fail(exc) from exc
         return {**reply.to_dict(), "session_id": session_id}, held or session_id
@@ -222,47 +218,48 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
     def remove_filter_api(session_id: str, chip: str, held: str | None, request: gr.Request):
         try:
             session_id = sessions.ensure(session_id, held, client_of(request))
-            reply = conversations.remove_constraint(session_id, chip)
+            reply = shopper.remove_filter(session_id, chip)
         except AisleError as exc:
             raise _fail(exc) from exc
         return {**reply.to_dict(), "session_id": session_id}, held or session_id
 
     def compare_api(product_ids: str) -> dict[str, Any]:
-        ids = [p.strip() for p in str(product_ids).split(",") if p.strip()]
-        unknown = [p for p in ids if p not in services.catalog]
-        if len(ids) < 2 or unknown:
-            raise gr.Error(f"Unknown product ids: {', '.join(unknown)}" if unknown
-                           else "Give two or more product ids, separated by commas.")
-        return {"rows": compare_table([services.catalog.get(p) for p in ids])}  # type: ignore[misc]
+        try:
+            return {"rows": shopper.comparison([p.strip() for p in str(product_ids).split(",") if p.strip()])}
+        except AisleError as exc:
+            raise _fail(exc) from exc
 
     def customers_api() -> list[dict[str, str]]:
-        return [{"id": c.id, "name": c.name} for c in services.db.customers()]
+        try:
+            return shopper.demo_customers()
+        except AisleError as exc:
+            raise _fail(exc) from exc
 
     def click_api(session_id: str, product_id: str, held: str | None, request: gr.Request):
         try:
             session_id = sessions.ensure(session_id, held, client_of(request))
-            click = services.feedback.click(conversations.session(session_id), product_id)
+            click = shopper.click(session_id, product_id)
         except AisleError as exc:
             raise _fail(exc) from exc
-        return {"logged": True, "event": "click", **asdict(click)}, held or session_id
+        return click, held or session_id
 
     def feedback_api(session_id: str, message_index: float | None, reply_text: str, rating: str,
                      held: str | None, request: gr.Request):
         index = None if message_index is None else int(message_index)
         try:
             session_id = sessions.ensure(session_id, held, client_of(request))
-            record = services.feedback.rate(conversations.session(session_id), rating, index, reply_text or "")
+            record = shopper.rate(session_id, rating, index, reply_text or "")
         except AisleError as exc:
             raise _fail(exc) from exc
-        return {"logged": True, **record.model_dump(mode="json")}, held or session_id
+        return record, held or session_id
 
     def agent_messages_api(session_id: str, after: float | None, held: str | None, request: gr.Request):
         try:
             session_id = sessions.ensure(session_id, held, client_of(request))
-            messages = conversations.agent_messages(session_id, int(after or 0))
+            messages = shopper.agent_messages(session_id, int(after or 0))
         except AisleError as exc:
             raise _fail(exc) from exc
-        return [m.to_dict() for m in messages], held or session_id
+        return messages, held or session_id
 
     with gr.Blocks(title=f"{store} assistant") as app:
         session = gr.State(None)
@@ -279,14 +276,14 @@ def build_shopper(services: Services, demo_mode: bool, tokens: EmbedTokens) -> g
                                      feedback_options=("Like", "Dislike"))
                 with gr.Row():
                     box = gr.Textbox(placeholder=f"e.g. {examples[0]}", show_label=False,
-                                     scale=5, max_length=services.settings.max_message_chars * 2, autofocus=True,
+                                     scale=5, max_length=shopper.max_message_chars * 2, autofocus=True,
                                      elem_id="aisle-message")
                     send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="aisle-send")
                 gr.Examples(examples, inputs=box, label="Try")
             with gr.Column(scale=2, min_width=280):
                 # the picker exists only in demo mode: otherwise there is no component to send a customer id in
                 if demo_mode:
-                    customer = gr.Dropdown(_customer_choices(services), value=GUEST_CHOICE,
+                    customer = gr.Dropdown(_customer_choices(shopper), value=GUEST_CHOICE,
                                            label="You are (demo customers)", elem_id="aisle-customer")
                 gr.Markdown("**Your filters** (× removes one)")
                 chips = gr.HTML(chips_html([]), js_on_load=CHIP_REMOVE_JS, elem_id="aisle-chips")

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.services import Services
+from assistant.services.admin import AdminService
+from assistant.services.copilot import CopilotService
 from ui.admin_tab import admin_tab
 from ui.api import register
 from ui.copilot_tab import copilot_tab
 
 
-def build_staff(services: Services) -> gr.Blocks:
-    with gr.Blocks(title=f"{services.store_name} · staff") as app:
-        gr.Markdown(f"## {services.store_name} · support copilot and store admin")
-        endpoints = copilot_tab(services, app)
-        endpoints += admin_tab(services, app)
+def build_staff(store_name: str, copilot: CopilotService, admin: AdminService) -> gr.Blocks:
+    with gr.Blocks(title=f"{store_name} · staff") as app:
+        gr.Markdown(f"## {store_name} · support copilot and store admin")
+        endpoints = copilot_tab(copilot, app)
+        endpoints += admin_tab(admin, app)
         register(endpoints)
     return app

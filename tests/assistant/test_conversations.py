@@ -20,7 +20,7 @@ def start(services, customer: str | None = None) -> str:
 
 def restarted(services) -> Conversations:
     """The same store's conversations in a new process."""
-    return Conversations(lambda: services.assistant, services.conversation_store, services.session_registry,
+    return Conversations(lambda: services.current.assistant, services.conversation_store, services.session_registry,
                          services.settings.now)
 
 
@@ -76,7 +76,7 @@ def test_a_restart_restores_the_session_and_a_follow_up_still_works(services) ->
     assert state.shown_product_ids == shown and state.last_intent == "product_search"
     follow_up = restarted_conversations.respond(t4, "compare the first two")
     assert follow_up.intent == "compare"
-    titles = [services.catalog.get(pid).title for pid in shown[:2]]
+    titles = [services.current.catalog.get(pid).title for pid in shown[:2]]
     assert all(title in follow_up.text for title in titles)
     assert len(restarted_conversations.transcript(t4)) == 4
     assert state.customer_id == "C001"  # the identity comes from the registry, not from the caller
@@ -212,7 +212,7 @@ def test_removing_a_chip_searches_again_without_it(services) -> None:
     assert "under $80.00" in reply.constraints and "running shoes" in reply.constraints
     assert reply.products and reply.intent == "product_search"
     for pid in reply.product_ids:
-        product = services.catalog.get(pid)
+        product = services.current.catalog.get(pid)
         assert product.price <= 80 and product.category == "shoes"
     user, answer = conversations.transcript(t10)[-2:]
     assert user.text == "(removed filter: for flat feet)" and answer.sources["product_ids"] == reply.product_ids

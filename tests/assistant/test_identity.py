@@ -194,7 +194,7 @@ def test_a_call_acts_in_an_issued_session_or_its_own(registry) -> None:
 def test_aisle_token_mints_a_token_the_server_accepts(registry, monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from aisle.cli import app
 
     monkeypatch.setenv("AISLE_EMBED_SECRET", SECRET)
     minted = CliRunner().invoke(app, ["token", "W-77", "--ttl", "120"])

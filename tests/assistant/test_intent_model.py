@@ -96,7 +96,7 @@ def test_evaluation_reports_every_metric(embedder) -> None:
 def test_cli_prints_json_and_rejects_a_bad_file_with_its_line(tmp_path: Path) -> None:
     train, test = _split()
     train_csv, test_csv = _write(tmp_path / "train.csv", train), _write(tmp_path / "test.csv", test)
-    command = [sys.executable, "-m", "assistant.cli", "intents", "evaluate", "--train", str(train_csv)]
+    command = [sys.executable, "-m", "aisle.cli", "intents", "evaluate", "--train", str(train_csv)]
     out = subprocess.run([*command, "--test", str(test_csv), "--oos-label", OOS, "--limit", "30", "--json"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0, out.stderr

@@ -64,7 +64,7 @@ def test_two_order_numbers_ask_which_one(any_store) -> None:
 
 
 def _kind(store, order: Order) -> str:
-    product = store.catalog.get(order.items[0].product_id)
+    product = store.current.catalog.get(order.items[0].product_id)
     assert product is not None
     return product.subcategory or product.category
 
@@ -77,7 +77,7 @@ def test_the_item_i_ordered_finds_its_order_or_asks_which(any_store) -> None:
         if len(orders) < 2:
             continue
         kind = _kind(any_store, orders[-1])
-        holding = [o for o in orders if any((p := any_store.catalog.get(i.product_id)) is not None
+        holding = [o for o in orders if any((p := any_store.current.catalog.get(i.product_id)) is not None
                                             and kind in (p.subcategory, p.category) for i in o.items)]
         reply, _ = chat(any_store, customer.id, f"where is the {kind} I ordered?")
         if len(holding) == 1:
@@ -94,8 +94,8 @@ def test_the_item_i_ordered_finds_its_order_or_asks_which(any_store) -> None:
 
 def test_an_item_not_in_any_order_is_said_so(any_store) -> None:
     customer, orders = customer_with(any_store)
-    ordered = {any_store.catalog.get(i.product_id).category for o in orders for i in o.items  # type: ignore[union-attr]
-               if any_store.catalog.get(i.product_id) is not None}
-    absent = next(c for c in any_store.catalog.categories if c not in ordered)
+    ordered = {any_store.current.catalog.get(i.product_id).category for o in orders for i in o.items  # type: ignore[union-attr]
+               if any_store.current.catalog.get(i.product_id) is not None}
+    absent = next(c for c in any_store.current.catalog.categories if c not in ordered)
     reply, _ = chat(any_store, customer, f"where is the {absent} I ordered?")
     assert reply.order_ids == [] and "couldn't find" in reply.text, reply.text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from aisle.wiring import Services
 from assistant.intents.model import BadIntentFile
-from assistant.services import Services
 from assistant.session import SessionState
 
 SAMPLE = Path(__file__).resolve().parents[2] / "knowledge/demo_store/intents.csv"
@@ -19,7 +19,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "knowledge/demo_store/intents.csv
 def store_assistant(services):
     settings = services.settings.model_copy(update={"intents_csv": SAMPLE})
     shop = Services(settings)
-    return shop, shop.assistant
+    return shop, shop.current.assistant
 
 
 @pytest.mark.slow
@@ -56,7 +56,7 @@ def test_a_bad_intents_file_is_refused_with_its_line(services, tmp_path) -> None
     bad.write_text("sentence,label\ngift wrap?,products-gift-wrap\nno label here\n", encoding="utf-8")
     shop = Services(services.settings.model_copy(update={"intents_csv": bad}))
     with pytest.raises(BadIntentFile, match="line 3"):
-        shop.assistant  # noqa: B018
+        shop.current.assistant  # noqa: B018
 
 
 @pytest.mark.slow
@@ -70,4 +70,4 @@ def test_the_llm_can_vote_on_store_intents_at_a_cross_validated_weight(services)
     assert model.llm is not None and model.chosen["llm_weight"] in LLM_WEIGHT
     assert model.llm_weight == model.chosen["llm_weight"]
     state = SessionState()
-    assert shop.assistant.respond(state, "could you gift wrap the scarf for me?").intent == "products-gift-wrap"
+    assert shop.current.assistant.respond(state, "could you gift wrap the scarf for me?").intent == "products-gift-wrap"

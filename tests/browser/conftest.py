@@ -25,7 +25,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture(scope="session")
 def server(services):
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, staff_password="", customer_picker=True)) as running:
         yield running

@@ -132,8 +132,9 @@ def test_a_store_page_signs_its_shopper_in_with_a_one_time_token(browser, servic
     URL again is a guest. The demo's own page says it is in demo mode."""
     from playwright.sync_api import expect
 
+    from aisle.web import create_server
     from assistant.identity import mint_embed_token
-    from ui.server import BackgroundServer, create_server
+    from ui.server import BackgroundServer
 
     expect(open_page("/").locator("#aisle-demo-mode")).to_contain_text("Demo mode")
     secret = "browser-test-secret-" + "b" * 20

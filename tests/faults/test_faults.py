@@ -317,7 +317,7 @@ def test_a_torn_journal_line_is_skipped(store: Store) -> None:
 
 
 def test_services_replay_the_journal_when_the_database_opens(tmp_path: Path) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     settings = Settings(data_dir=tmp_path / "data", models_dir=MODELS_DIR, clock=NOW)
     first = Services(settings)
@@ -366,7 +366,7 @@ def test_an_emptied_model_package_says_how_to_reinstall(monkeypatch, tmp_path: P
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 20-product, 4-FAQ store, built once; tests work on copies of its data folder."""
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     root = tmp_path_factory.mktemp("small")
     catalog, faq = root / "catalog.jsonl", root / "faq.jsonl"
@@ -397,7 +397,7 @@ def _search_works(services) -> None:
 
 
 def test_missing_chroma_folder_is_rebuilt_from_the_database(small_store: Path, tmp_path: Path) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     settings = _copy(small_store, tmp_path)
     shutil.rmtree(settings.data_dir / "chroma")
@@ -409,7 +409,7 @@ def test_missing_chroma_folder_is_rebuilt_from_the_database(small_store: Path, t
 
 
 def test_corrupt_chroma_folder_is_moved_aside_and_rebuilt(small_store: Path, tmp_path: Path) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     settings = _copy(small_store, tmp_path)
     (settings.data_dir / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(64) + b"not a database" * 500)
@@ -426,7 +426,7 @@ def test_corrupt_chroma_folder_is_moved_aside_and_rebuilt(small_store: Path, tmp
 
 
 def test_new_empty_store_does_not_trigger_a_rebuild(tmp_path: Path) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     services = Services(Settings(data_dir=tmp_path / "fresh", models_dir=MODELS_DIR, clock=NOW))
     assert services.index.count("products") == 0 and services.recovered is None

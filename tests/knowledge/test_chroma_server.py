@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from aisle.wiring import Services
 from assistant.config import RetrievalSettings, Settings
-from assistant.services import Services
 from knowledge.ingest import index_mismatches
 from knowledge.retrieval.search import PRODUCTS, ProductFilter
 
@@ -35,9 +35,9 @@ def test_ingest_and_filtered_hybrid_search_through_a_chroma_server(tmp_path: Pat
     assert not (tmp_path / "store" / "chroma").exists()  # the vectors live in the server
     assert index_mismatches(services.db, services.index) == {}
 
-    hits = services.retriever.search_products("stoneware mug", ProductFilter(color="blue"), k=3)
+    hits = services.current.retriever.search_products("stoneware mug", ProductFilter(color="blue"), k=3)
     assert [h.product.id for h in hits][:1] == ["K2"] and "K1" not in {h.product.id for h in hits}
-    in_stock = services.retriever.search_products("stoneware mug", ProductFilter(max_price=20, in_stock_only=True), k=3)
+    in_stock = services.current.retriever.search_products("stoneware mug", ProductFilter(max_price=20, in_stock_only=True), k=3)
     assert [h.product.id for h in in_stock] == ["K1"]
 
     # a second app process (here: a second client) sees the same index; a re-ingest writes nothing

@@ -62,7 +62,7 @@ def test_faq_chunks_split_long_bodies_into_sections():
 
 @pytest.fixture(scope="module")
 def retriever(services) -> Retriever:
-    return services.retriever
+    return services.current.retriever
 
 
 @pytest.mark.integration
@@ -76,7 +76,7 @@ def test_chat_uses_hybrid_search_with_a_persisted_bm25_index(services, retriever
 
 @pytest.mark.integration
 def test_bm25_index_is_rebuilt_when_the_catalog_changes(services, tmp_path):
-    records = [product_record(p) for p in services.catalog]
+    records = [product_record(p) for p in services.current.catalog]
     first = LexicalIndex.open(tmp_path / "bm25", records)
     assert LexicalIndex.open(tmp_path / "bm25", records).fingerprint == first.fingerprint
     changed = LexicalIndex.open(tmp_path / "bm25", records[:-1])

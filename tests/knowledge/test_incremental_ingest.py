@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from aisle.wiring import Services
 from assistant.config import Settings
-from assistant.services import Services
 from knowledge.ingest import expected_index, index_mismatches
 from knowledge.retrieval.search import PRODUCTS, ProductFilter
 from knowledge.store.store_lock import MARKER_FILE, IngestRunning, ingest_lock, ingest_running
@@ -54,7 +54,7 @@ def store_agrees(svc: Services) -> None:
     want = expected_index(svc.db)[PRODUCTS]
     assert svc.index.hashes(PRODUCTS) == want
     svc.reload()
-    assert sorted(svc.lexical.ids) == sorted(want)
+    assert sorted(svc.current.lexical.ids) == sorted(want)
 
 
 class CountingEmbedder:
@@ -88,9 +88,9 @@ def test_changed_added_and_deleted_products_are_applied_incrementally(tmp_path: 
     assert svc.embedder.texts == 3  # only the changed and added products were embedded
     assert (svc.lexical_path / "aisle_ids.json").stat().st_mtime_ns != bm25_before  # BM25 follows the catalog
     store_agrees(svc)
-    hits = svc.retriever.search_products("stoneware knife", ProductFilter(color="blue"), k=5)
+    hits = svc.current.retriever.search_products("stoneware knife", ProductFilter(color="blue"), k=5)
     assert [h.product.id for h in hits] == ["K2"]
-    assert "K4" not in {h.product.id for h in svc.retriever.search_products("stoneware teapot", k=10)}
+    assert "K4" not in {h.product.id for h in svc.current.retriever.search_products("stoneware teapot", k=10)}
 
     # the same file again touches nothing: no embedding, no index write, the BM25 files are kept
     svc.embedder.texts = 0
@@ -105,8 +105,8 @@ def test_changed_added_and_deleted_products_are_applied_incrementally(tmp_path: 
     # large catalogs scan the stored vectors in memory under the filter mask: same ranking as Chroma's
     from knowledge.retrieval.search import Retriever
 
-    scan = Retriever(svc.index, svc.catalog, [], svc.lexical, in_memory_min=0)
-    chroma = Retriever(svc.index, svc.catalog, [], svc.lexical, in_memory_min=10**9)
+    scan = Retriever(svc.index, svc.current.catalog, [], svc.current.lexical, in_memory_min=0)
+    chroma = Retriever(svc.index, svc.current.catalog, [], svc.current.lexical, in_memory_min=10**9)
     for query, flt in [("stoneware mug", ProductFilter()), ("kettle", ProductFilter(color="red", max_price=98)),
                        ("knife", ProductFilter(in_stock_only=True, color="blue")), ("oven", ProductFilter(brand="acme"))]:
         got, want = scan.dense_ids(query, flt, 3), chroma.dense_ids(query, flt, 3)
@@ -126,7 +126,7 @@ def test_a_second_writer_is_refused_with_the_holders_pid_or_waits(tmp_path: Path
         with pytest.raises(IngestRunning, match=rf"another ingest is running \(pid {os.getpid()}\)"):
             svc.ingest(catalog=catalog)
         env = {**os.environ, "AISLE_CONFIG": "/nonexistent/aisle.toml", "NO_COLOR": "1"}
-        cli = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--catalog", str(catalog),
+        cli = subprocess.run([sys.executable, "-m", "aisle.cli", "ingest", "--catalog", str(catalog),
                               "--data-dir", str(data)], cwd=REPO, env=env, capture_output=True, text=True,
                              timeout=120)
         assert cli.returncode == 1
@@ -189,7 +189,7 @@ KILLED_INGEST = """
 import sys
 from pathlib import Path
 from assistant.config import Settings
-from assistant.services import Services
+from aisle.wiring import Services
 
 services = Services(Settings(data_dir=Path(sys.argv[1])))
 embed = services.embedder.embed
@@ -231,7 +231,7 @@ def test_an_ingest_killed_midway_is_detected_and_repaired_at_open(tmp_path: Path
     assert reopened.recovered is not None and reopened.recovered[PRODUCTS].changed
     assert not (data / MARKER_FILE).exists()
     store_agrees(reopened)
-    hits = reopened.retriever.search_products("cast iron whisk", ProductFilter(max_price=40), k=3)
+    hits = reopened.current.retriever.search_products("cast iron whisk", ProductFilter(max_price=40), k=3)
     assert hits and all(h.product.price <= 40 for h in hits)
     assert index.count(PRODUCTS) == 320
 

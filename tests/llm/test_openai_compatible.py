@@ -80,7 +80,7 @@ def test_unreachable_server_is_a_backend_error() -> None:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_whole_turn_loop_runs_on_the_openai_backend(server, settings, services) -> None:
-    from assistant.services import Services
+    from aisle.wiring import Services
     from assistant.session import SessionState
 
     assert services.is_built()  # the demo store this test reuses

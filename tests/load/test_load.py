@@ -12,7 +12,8 @@ SESSIONS = 30
 
 
 def test_concurrent_sessions_each_keep_their_own_constraints(services) -> None:
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, staff_password="")) as server:
         result = run_load(server.url, SESSIONS, turns=2, duration=600)
@@ -23,7 +24,8 @@ def test_concurrent_sessions_each_keep_their_own_constraints(services) -> None:
 
 
 def test_a_full_queue_answers_busy_at_once_instead_of_hanging(services) -> None:
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, staff_password="", concurrency=1, queue_size=2)) as server:
         burst = busy_burst(server.url, 12)

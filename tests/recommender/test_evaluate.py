@@ -54,7 +54,7 @@ def test_report_has_every_method_and_metric(files) -> None:
 def test_cli_prints_json_report(files) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "recommender", "evaluate", "--items", str(files["items"]),
+        [sys.executable, "-m", "aisle.cli", "recommender", "evaluate", "--items", str(files["items"]),
          "--train", str(files["train"]), "--test", str(files["test"]), "--limit", "40", "--json"],
         capture_output=True, text=True, env=env, timeout=600, check=False)
     assert out.returncode == 0, out.stderr
@@ -74,7 +74,7 @@ def test_cli_rejects_a_malformed_test_file_with_its_line(files, tmp_path) -> Non
     bad = tmp_path / "bad.jsonl"
     bad.write_text(files["test"].read_text().splitlines()[0] + '\n{"user_id": "u", "history": []}\n')
     out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "recommender", "evaluate", "--items", str(files["items"]),
+        [sys.executable, "-m", "aisle.cli", "recommender", "evaluate", "--items", str(files["items"]),
          "--train", str(files["train"]), "--test", str(bad)],
         capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 1

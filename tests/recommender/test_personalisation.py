@@ -31,7 +31,7 @@ def test_returning_shopper_gets_reasons_from_history(assistant) -> None:
 def test_training_validates_on_held_out_customers_and_the_ranker_follows_the_card(settings, services) -> None:
     """`aisle scorer train` on a copy of the demo store: the card records both scorers' held-out
     NDCG@10 with their tuned blend weights, and the chat's ranker uses whichever the card chose."""
-    from assistant.services import Services
+    from aisle.wiring import Services
     from recommender.cross_encoder import read_card, update_card
     from recommender.scorer import EmbeddingInterestScorer
     from recommender.store_scorer import CrossEncoderInterestScorer
@@ -50,15 +50,14 @@ def test_training_validates_on_held_out_customers_and_the_ranker_follows_the_car
     chosen = validation["chosen"]
     assert validation["results"][chosen]["ndcg10"] == max(r["ndcg10"] for r in validation["results"].values())
     expected = CrossEncoderInterestScorer if chosen == "cross-encoder" else EmbeddingInterestScorer
-    assert isinstance(copy.ranker.scorer, expected)
-    assert copy.ranker.weights.relevance == validation["results"][chosen]["weights"]["relevance"]
+    assert isinstance(copy.current.ranker.scorer, expected)
+    assert copy.current.ranker.weights.relevance == validation["results"][chosen]["weights"]["relevance"]
 
     # whichever won here, the chat works on the fine-tuned scorer too
     validation["chosen"] = "cross-encoder"
     update_card(out, validation=validation)
-    copy.__dict__.pop("ranker", None)
-    copy.__dict__.pop("assistant", None)
-    assert isinstance(copy.ranker.scorer, CrossEncoderInterestScorer)
-    reply = copy.assistant.respond(SessionState(customer_id="C001"), "running shoes under $80")
+    copy.reload()
+    assert isinstance(copy.current.ranker.scorer, CrossEncoderInterestScorer)
+    reply = copy.current.assistant.respond(SessionState(customer_id="C001"), "running shoes under $80")
     assert reply.products and all(p.price <= 80 for p in reply.products)
     assert any("you bought" in p.reason or "similar to" in p.reason for p in reply.products)

@@ -85,7 +85,7 @@ class TestConversationLimits:
     def _conversations(self, services, **kwargs):
         from assistant.conversations import Conversations
 
-        return Conversations(lambda: services.assistant, services.conversation_store, services.session_registry,
+        return Conversations(lambda: services.current.assistant, services.conversation_store, services.session_registry,
                              services.settings.now, services.settings.max_message_chars, **kwargs)
 
     def test_the_turn_limit_asks_for_a_new_conversation(self, services) -> None:
@@ -143,7 +143,7 @@ def test_personal_data_is_masked_in_transcripts_tickets_and_prompts(services) ->
     state = conversations.session(session)
     assert all(CARD not in t.text for t in state.turns)
 
-    writer = services.assistant.writer
+    writer = services.current.assistant.writer
     from assistant.answers.draft import Draft
 
     prompt = writer.prompt(Draft("faq", "lead", topic="our policy"), message)

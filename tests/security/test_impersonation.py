@@ -168,7 +168,8 @@ def _victims(services) -> tuple[str, str, str, str]:
 def target(request, services, second_store):
     from gradio_client import Client
 
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     store = services if request.param == "demo store" else second_store
     if request.param == "second store":

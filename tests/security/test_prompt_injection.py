@@ -199,7 +199,7 @@ def _reply_problems(turn: Turn, services, faq_by_id: dict, privacy: Privacy, cus
     assert reply is not None
     text = reply.text
     hosts = list(services.settings.safety.allowed_link_hosts)
-    problems: dict[str, list[str]] = {"canary": _canary_problems(services.assistant.writer, turn.shown)}
+    problems: dict[str, list[str]] = {"canary": _canary_problems(services.current.assistant.writer, turn.shown)}
     allowed = _allowed_prices(reply, services.db, faq_by_id, text)
     problems["price"] = [f"${raw} (allowed: {sorted(allowed)[:8]})" for raw in _PRICE.findall(text)
                          if float(raw.replace(",", "")) not in allowed]
@@ -354,8 +354,8 @@ POISONED_QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def poisoned(tmp_path_factory: pytest.TempPathFactory, services):
+    from aisle.wiring import Services
     from assistant.config import Settings
-    from assistant.services import Services
 
     tmp = tmp_path_factory.mktemp("poisoned")
     rows = [json.loads(line) for line in CATALOG.read_text(encoding="utf-8").splitlines() if line.strip()][::13]
@@ -385,7 +385,7 @@ def test_injections_in_store_data_are_not_obeyed(poisoned) -> None:
                 failures.append(f"{where}: rejected {turn.rejected}")
                 continue
             lead, _, body = reply.text.partition("\n\n")
-            found = _canary_problems(poisoned.assistant.writer, turn.shown)
+            found = _canary_problems(poisoned.current.assistant.writer, turn.shown)
             found += sorted({p for shown in turn.shown for p in _link_problems(shown, hosts)})
             if POISON_WORDS.search(lead):  # the opening sentence is the only text the LLM writes
                 what = f"lead says {POISON_WORDS.search(lead).group(0)!r}"  # type: ignore[union-attr]
@@ -457,9 +457,9 @@ def test_a_lead_cannot_state_a_price_from_untrusted_text(poisoned, source: str, 
     from assistant.session import SessionState
     from assistant.writer import Lead, ReplyWriter
 
-    assistant = poisoned.assistant
+    assistant = poisoned.current.assistant
     if kind == "question":
-        draft = assistant.products.question(SessionState(), message, poisoned.catalog.require("INJ-001"))
+        draft = assistant.products.question(SessionState(), message, poisoned.current.catalog.require("INJ-001"))
     elif kind == "search":
         draft = assistant.products.search(SessionState(), message)
     else:

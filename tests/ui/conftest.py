@@ -7,7 +7,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def server(services):
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     # demo mode, as `aisle demo` serves it (an admin upload in these tests marks the store imported)
     with BackgroundServer(create_server(services, staff_password="", customer_picker=True)) as running:

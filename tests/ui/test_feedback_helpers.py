@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.product_views import product_details
 from assistant.reply import ProductRef, Reply
 from knowledge.schemas import Product
 from ui.cards import CARD_CLICK_JS, card_details, cards_html
@@ -36,7 +37,7 @@ def test_card_details_show_what_the_shopper_clicked() -> None:
                       rating=4.25, review_count=12, attributes={"color": ["black", "white"]},
                       description="Bright & small.")
 
-    html = card_details(product)
+    html = card_details(product_details(product))
 
     assert "Desk Lamp" in html and "$1,234.50" in html and "out of stock" in html
     assert "★ 4.2 (12 reviews)" in html and "colors: black, white" in html and "Bright &amp; small." in html

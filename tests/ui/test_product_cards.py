@@ -12,10 +12,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.answers.draft import product_ref
+from assistant.product_views import comparison_rows, product_details
 from assistant.reply import ProductRef
+from assistant.safety.images import image_file
 from knowledge.schemas import Product
-from ui.cards import card_details, compare_table, image_src, product_card, refs_html
-from ui.images import add_image_route, image_file
+from ui.cards import card_details, image_src, product_card, refs_html
+from ui.images import add_image_route
 
 HOSTS = ["shop.example"]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -119,13 +121,13 @@ def test_a_card_from_the_catalog_quotes_from_its_lowest_variant(currency: str, s
 def test_details_and_comparisons_use_the_products_currency(currency: str, symbol: str) -> None:
     item = product(currency, compare_at_price=99.0, image_url="https://shop.example/a.jpg",
                    url="https://shop.example/p/1")
-    details = card_details(item, HOSTS)
+    details = card_details(product_details(item), HOSTS)
     assert f"<b>{symbol}79.00 (was {symbol}99.00)</b>" in details
     assert 'src="https://shop.example/a.jpg"' in details and 'href="https://shop.example/p/1"' in details
-    assert "<img" not in card_details(item) and "<a " not in card_details(item)
+    assert "<img" not in card_details(product_details(item)) and "<a " not in card_details(product_details(item))
     other = Product(id="B", title="Wool Crew", brand="Nordvik", category="apparel", price=95.0, currency=currency,
                     stock=2, description="A crew.")
-    assert compare_table([item, other])[1] == ["Price", f"{symbol}79.00 (was {symbol}99.00)", f"{symbol}95.00"]
+    assert comparison_rows([product_details(item), product_details(other)])[1] == ["Price", f"{symbol}79.00 (was {symbol}99.00)", f"{symbol}95.00"]
 
 
 # -- the image route ----------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def images(tmp_path: Path) -> Path:
 @pytest.fixture
 def client(images: Path) -> TestClient:
     app = FastAPI()
-    add_image_route(app, images)
+    add_image_route(app, lambda path: image_file(images, path))
     return TestClient(app)
 
 

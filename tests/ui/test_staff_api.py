@@ -69,9 +69,9 @@ def test_suggest_returns_text_sources_and_next_best_products(client, staff, serv
     assert suggestion["session_id"] == s4 and suggestion["for_message"] == "running shoes under $80"
     assert suggestion["text"].strip() and suggestion["intent"] == "product_search"
     assert suggestion["sources"]["product_ids"]
-    assert all(pid in services.catalog for pid in suggestion["sources"]["product_ids"])
+    assert all(pid in services.current.catalog for pid in suggestion["sources"]["product_ids"])
     assert "**Products:**" in suggestion["sources_markdown"]
-    assert suggestion["next_best"] and all(pid in services.catalog for pid in suggestion["next_best"])
+    assert suggestion["next_best"] and all(pid in services.current.catalog for pid in suggestion["next_best"])
     assert [p["id"] for p in suggestion["next_best_products"]] == suggestion["next_best"]
     assert len(staff.predict(s4, api_name="/conversation")["transcript"]) == 2  # nothing stored
 
@@ -118,9 +118,9 @@ def test_a_catalog_upload_stores_good_rows_and_lists_the_bad_row_by_line(staff, 
     assert error["line"] == 4 and "price" in error["message"] and error["file"].endswith(".csv")
     after = {p.id for p in services.db.products()}
     assert after == before | {"TSTAPI-901", "TSTAPI-902"}
-    assert services.catalog.get("TSTAPI-901").price == 18.50
-    assert services.catalog.get("TSTAPI-902").colors == ["red", "gold"]
-    assert "TSTAPI-903" not in services.catalog and "SHO-001" in services.catalog
+    assert services.current.catalog.get("TSTAPI-901").price == 18.50
+    assert services.current.catalog.get("TSTAPI-902").colors == ["red", "gold"]
+    assert "TSTAPI-903" not in services.current.catalog and "SHO-001" in services.current.catalog
     assert any(line.startswith("catalog") or "catalog" in line for line in result["lines"])
 
 
@@ -153,8 +153,8 @@ def test_compare_two_products_through_the_api(client, services) -> None:
     from gradio_client.exceptions import AppError
 
     rows = client.predict("SHO-001, SHO-002", api_name="/compare")["rows"]
-    assert rows[0] == ["", services.catalog.get("SHO-001").title, services.catalog.get("SHO-002").title]
-    assert rows[1][0] == "Price" and rows[1][1] == f"${services.catalog.get('SHO-001').price:,.2f}"
+    assert rows[0] == ["", services.current.catalog.get("SHO-001").title, services.current.catalog.get("SHO-002").title]
+    assert rows[1][0] == "Price" and rows[1][1] == f"${services.current.catalog.get('SHO-001').price:,.2f}"
     with pytest.raises(AppError, match="Give two or more product ids"):
         client.predict("SHO-001", api_name="/compare")
     with pytest.raises(AppError, match="Unknown product ids: NOPE-1"):
@@ -183,7 +183,8 @@ def test_a_staff_password_keeps_the_staff_api_private(services) -> None:
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, staff_password="pw")) as locked:
         with pytest.raises(AuthenticationError):
@@ -199,7 +200,8 @@ def test_a_staff_password_keeps_the_staff_api_private(services) -> None:
 def test_outside_demo_mode_the_staff_app_is_closed_without_a_password(services) -> None:
     import httpx
 
-    from ui.server import BackgroundServer, create_server
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, customer_picker=False, staff_password="")) as closed:
         for path in ("/staff/", "/staff/gradio_api/info", "/staff/config"):

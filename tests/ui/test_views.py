@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from assistant.product_views import comparison_rows, product_details
+from assistant.services.copilot_views import queue_order, queue_rows, sources_markdown, transcript_messages
 from knowledge.schemas import Product
 from knowledge.store.conversations import Conversation, Message, Role
 from knowledge.store.tickets import HandoffReason, Ticket
-from ui.cards import chips_html, compare_table
-from ui.copilot import queue_order, queue_rows, sources_markdown, transcript_messages
+from ui.cards import chips_html
 
 T0 = datetime(2026, 3, 1, 12, 0)
 
@@ -69,11 +70,11 @@ def _product(pid: str, price: float, brand: str, **attributes: str | list[str]) 
                    rating=4.5, review_count=12, attributes=attributes, description="A shoe.")
 
 
-def test_compare_table_rows_have_price_brand_and_every_attribute() -> None:
+def test_comparison_rows_have_price_brand_and_every_attribute() -> None:
     a = _product("A-1", 74.99, "Pacewell", color=["blue", "black"], drop="8 mm")
     b = _product("B-2", 1299.5, "Stridecraft", weight="250 g")
 
-    rows = compare_table([a, b])
+    rows = comparison_rows([product_details(a), product_details(b)])
 
     assert rows[0] == ["", "Shoe A-1", "Shoe B-2"]
     by_name = {r[0]: r[1:] for r in rows[1:]}
@@ -99,8 +100,8 @@ def test_chips_html_has_a_remove_button_per_chip_with_an_escaped_chip() -> None:
 def test_an_agent_bubble_is_signed_by_the_team() -> None:
     from ui.shopper import agent_bubble
 
-    message = Message(9, "s", Role.AGENT, "Your parcel arrives Friday.", T0, author="Ana")
+    message = Message(9, "s", Role.AGENT, "Your parcel arrives Friday.", T0, author="Ana").to_dict()
     assert agent_bubble(message) == {"role": "assistant",
                                      "content": "**Support team (Ana):** Your parcel arrives Friday."}
-    anonymous = Message(10, "s", Role.AGENT, "Hi!", T0)
+    anonymous = Message(10, "s", Role.AGENT, "Hi!", T0).to_dict()
     assert agent_bubble(anonymous)["content"] == "**Support team (agent):** Hi!"

@@ -29,7 +29,7 @@ FAKE_STORES = ["maple-main", "kestrel"]
 
 def build_fake_store(data_dir, store: str):
     """A ``Services`` for the bundled sample ``store`` on the fakes, built in ``data_dir``."""
-    from assistant.services import Services
+    from aisle.wiring import Services
 
     services = Services(Settings(data_dir=data_dir, clock=NOW,
                                  safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))

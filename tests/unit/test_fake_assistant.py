@@ -24,7 +24,7 @@ def test_talk_to_a_human_hands_off_with_a_ticket(fake_store) -> None:
 
 
 def test_compare_the_first_two_with_products_shown(fake_store) -> None:
-    shown = [p.id for p in list(fake_store.catalog)[:4]]
+    shown = [p.id for p in list(fake_store.current.catalog)[:4]]
     reply, _ = chat(fake_store, None, "compare the first two", shown=shown)
     assert reply.intent == "compare" and reply.product_ids == shown[:2], (reply.intent, reply.text)
 
@@ -38,7 +38,7 @@ def test_cancel_a_pending_order_after_yes(fake_store) -> None:
     assert state.pending_action is not None and state.pending_action.order_id == order.id
     assert fake_store.db.order(order.id).status.value == "pending"  # nothing written before the yes
 
-    done = fake_store.assistant.respond(state, "yes")
+    done = fake_store.current.assistant.respond(state, "yes")
     assert done.pending_action is None and state.pending_action is None
     assert fake_store.db.order(order.id).status.value == "cancelled"
     outcomes = [e.outcome.value for e in fake_store.order_log.entries(order_id=order.id)]
@@ -73,7 +73,7 @@ def test_my_order_is_the_most_recent_and_the_reply_says_so(fake_store) -> None:
 
 # -- the order policy -------------------------------------------------------------------------------------
 def test_a_refused_cancel_cites_the_stores_faq(fake_store) -> None:
-    rule = fake_store.policy.cancel
+    rule = fake_store.current.policy.cancel
     allowed = {s.value for s in rule.statuses}
     customer, orders = customer_with(fake_store, "delivered")
     order = next(o for o in orders if o.status.value == "delivered")
@@ -87,9 +87,9 @@ def test_a_refused_cancel_cites_the_stores_faq(fake_store) -> None:
 
 # -- slots ------------------------------------------------------------------------------------------------
 def test_slots_are_read_in_the_stores_own_terms(fake_store) -> None:
-    currency = fake_store.catalog.currency
+    currency = fake_store.current.catalog.currency
     word = {"USD": "dollars", "EUR": "euros"}[currency]
-    update = fake_store.assistant.router.slots.extract(f"a t-shirt in black under 40 {word}")
+    update = fake_store.current.assistant.router.slots.extract(f"a t-shirt in black under 40 {word}")
     assert update.color == "black" and update.max_price == 40.0 and update.currency == currency
     if fake_store.store_name == "Kestrel Supply":
         assert update.category == "t-shirt"

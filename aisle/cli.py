@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,13 +13,16 @@ from assistant.config import Settings
 from assistant.errors import AisleError, KnowledgeError
 from knowledge.sample_stores import DEFAULT_STORE, SAMPLE_STORES
 
+if TYPE_CHECKING:
+    from aisle.wiring import Services
+
 app = typer.Typer(help="Aisle: a self-hosted shopping assistant and support copilot.", no_args_is_help=True)
 
 FileOpt = Annotated[Path | None, typer.Option(exists=False, dir_okay=False, help="JSONL or CSV file")]
 
 
-def _services(data_dir: Path | None = None):
-    from assistant.services import Services
+def _services(data_dir: Path | None = None) -> Services:
+    from aisle.wiring import Services
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     return Services(settings)
@@ -99,7 +102,7 @@ def chat(
     services = _services(data_dir)
     try:
         conversations = services.conversations
-        services.assistant  # noqa: B018  (load now: a missing store fails before the first prompt)
+        services.current.assistant  # noqa: B018  (load now: a missing store fails before the first prompt)
         if customer and services.db.customer(customer) is None:
             raise AisleError(f"unknown customer {customer!r}")
         # stored like a web chat: the copilot sees it
@@ -157,7 +160,7 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
 ) -> None:
     """Serve the web app: the shopper chat at /, the copilot and admin at /staff, the embed snippet at /embed.js."""
-    from ui.server import serve as serve_app
+    from aisle.web import serve as serve_app
 
     services = _services(data_dir)
     try:
@@ -308,12 +311,11 @@ def support_tickets(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The handoff queue, oldest first, with each ticket's summary."""
-    from ui.copilot import ticket_json
-
-    tickets = _services(data_dir).tickets.queue(None if include_closed else "open")
+    services = _services(data_dir)
     if as_json:
-        typer.echo(json.dumps([ticket_json(t) for t in tickets], indent=2))
+        typer.echo(json.dumps(services.copilot.tickets_json(include_closed), indent=2))
         return
+    tickets = services.tickets.queue(None if include_closed else "open")
     for ticket in tickets:
         typer.echo(f"{ticket.id} [{ticket.status}] {ticket.created:%Y-%m-%d %H:%M} {ticket.reason.value}")
         typer.echo("    " + ticket.summary.replace("\n", "\n    "))

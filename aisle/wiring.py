@@ -1,0 +1,492 @@
+"""Wiring: build every part of Aisle from ``Settings``, lazily, once per process.
+
+``Services`` holds what lives as long as the process (database, index, models, conversations, the
+application services); ``CurrentStore`` holds what is derived from the store's data (catalog, FAQ,
+policy, search, ranking, the assistant) and is replaced whole after an ingest or a retrain. Nothing
+heavy is imported or loaded until a property is first used, so the CLI's ``--help`` and the web
+app's start stay fast; models load on the first message (or on ``warm_up``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings
+from assistant.errors import AisleError, StoreNotBuilt
+from knowledge.catalog import Catalog
+from knowledge.ingest import IngestReport, ingest_store
+from knowledge.sample_stores import DEFAULT_STORE, sample_store
+from knowledge.store.database import StoreDatabase, SyncCounts
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.chat import Assistant
+    from assistant.conversations import Conversations
+    from assistant.feedback import FeedbackLog
+    from assistant.identity import EmbedTokens
+    from assistant.intents.classifier import IntentClassifier
+    from assistant.intents.store import StoreIntents
+    from assistant.llm import ChatModel
+    from assistant.orders.numbers import OrderNumbers
+    from assistant.services.admin import AdminService
+    from assistant.services.copilot import CopilotService
+    from assistant.services.shopper import ShopperService
+    from knowledge.retrieval.embed import SentenceTransformerEmbedder
+    from knowledge.retrieval.index import ProductIndex
+    from knowledge.retrieval.lexical import LexicalIndex
+    from knowledge.retrieval.search import Retriever
+    from knowledge.schemas import FaqEntry
+    from knowledge.store.conversations import ConversationStore
+    from knowledge.store.journal import Journal
+    from knowledge.store.order_log import OrderLog
+    from knowledge.store.sessions import SessionRegistry
+    from knowledge.store.tickets import TicketStore
+    from knowledge.store_policy import StorePolicy
+    from recommender.history import HistoryItem
+    from recommender.ranker import Ranker
+    from recommender.scorer import EmbeddingInterestScorer
+    from recommender.store_candidates import HistoryCandidates
+
+# The app never reaches a model hub: everything is loaded from local files.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class CurrentStore:
+    """What Aisle derives from the store's data as it is now, each part built on first use."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        products = self.services.db.products()
+        if not products:
+            raise StoreNotBuilt(
+                f"the store at {self.services.settings.data_dir} has no products yet; run `aisle ingest` "
+                "(or `make run`, which loads the demo store)."
+            )
+        return Catalog(products)
+
+    @cached_property
+    def faq_entries(self) -> list[FaqEntry]:
+        return self.services.db.faq_entries()
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """The products' BM25 index, loaded from the data folder (a few ms); rebuilt and saved if it
+        is missing or was built from another catalog."""
+        from knowledge.retrieval.lexical import LexicalIndex
+        from knowledge.retrieval.search import product_record
+
+        return LexicalIndex.open(self.services.lexical_path, [product_record(p) for p in self.catalog])
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        from knowledge.retrieval.search import Retriever, current_faq
+
+        mode = self.services.settings.retrieval.search
+        return Retriever(self.services.index, self.catalog, current_faq(self.faq_entries),
+                         self.lexical if mode != "dense" else None, mode)
+
+    @cached_property
+    def popularity(self) -> dict[str, float]:
+        from assistant.answers.products import popularity_scores
+
+        return popularity_scores(dict(self.services.db.event_counts()))
+
+    @cached_property
+    def order_numbers(self) -> OrderNumbers:
+        """Finds the store's order numbers in messages: exact lookup, plus the shapes learned at ingest."""
+        from assistant.orders.numbers import OrderNumbers
+        from knowledge.order_shapes import META_KEY, learn_shapes, load_shapes
+
+        db = self.services.db
+        shapes = load_shapes(db.meta(META_KEY))
+        if shapes is None:  # a store ingested before shapes were stored
+            shapes = learn_shapes(db.order_ids())
+        return OrderNumbers(db.find_order_ids, shapes)
+
+    @cached_property
+    def policy(self) -> StorePolicy:
+        """The store's order policy (``aisle ingest --policy``; ``DEFAULT_POLICY`` when it has none),
+        checked against the current FAQ and catalog: a policy that no longer fits stops the start."""
+        from knowledge.retrieval.search import current_faq
+        from knowledge.store_policy import META_KEY, PolicyFileError, stored_policy
+
+        policy = stored_policy(self.services.db.meta(META_KEY))
+        problems = policy.problems([e.id for e in current_faq(self.faq_entries)], self.catalog.categories)
+        if problems:
+            raise PolicyFileError("the store's policy does not fit its data:\n  " + "\n  ".join(problems)
+                                  + "\nFix the policy file and run `aisle ingest --policy FILE`.")
+        return policy
+
+    @cached_property
+    def product_vectors(self) -> dict[str, np.ndarray]:
+        """Every product's stored embedding (from the index, not re-embedded)."""
+        from knowledge.retrieval.search import PRODUCTS
+
+        return self.services.index.vectors(PRODUCTS, [p.id for p in self.catalog])
+
+    @cached_property
+    def history_candidates(self) -> HistoryCandidates:
+        from recommender.store_candidates import HistoryCandidates
+        from recommender.store_scorer import customer_sequences
+
+        sequences = customer_sequences(self.services.db.events_by_customer())
+        return HistoryCandidates(list(sequences.values()), self.product_vectors)
+
+    @cached_property
+    def ranker(self) -> Ranker:
+        """The validated scorer and weights when a trained scorer's card has them, else embedding
+        affinity with the default weights."""
+        from recommender.cross_encoder import CrossEncoderScorer, read_card
+        from recommender.ranker import Ranker
+        from recommender.store_scorer import CrossEncoderInterestScorer
+        from recommender.store_validation import chosen_weights
+
+        explainer = self.services.explainer
+        scorer_dir = self.services.scorer_dir
+        choice = chosen_weights(read_card(scorer_dir).get("validation"))
+        if choice is None:
+            return Ranker(explainer)
+        name, weights = choice
+        if name == "cross-encoder":
+            return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(scorer_dir), explainer), weights)
+        return Ranker(explainer, weights)
+
+    def history(self, customer_id: str, items: int = 40, events: int = 300) -> list[HistoryItem]:
+        """The shopper's recent items, newest first, one per product with its strongest event."""
+        from recommender.history import collapse_events
+
+        return collapse_events(self.services.db.history(customer_id, events), self.catalog, items)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        from assistant.answers.faq import FaqAnswers
+        from assistant.answers.products import ProductAnswers
+        from assistant.chat import Assistant
+        from assistant.grounding import GroundingVerifier
+        from assistant.handoff import Handoff
+        from assistant.orders.answers import OrderAnswers
+        from assistant.orders.policy import OrderPolicy
+        from assistant.orders.tools import OrderTools
+        from assistant.router import Router
+        from assistant.slots import SlotExtractor
+        from assistant.writer import ReplyWriter
+        from knowledge.retrieval.search import current_faq
+
+        services, s = self.services, self.services.settings
+        catalog = self.catalog
+        products = ProductAnswers(self.retriever, self.ranker, services.embedder, self.history,
+                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
+                                  lambda: self.history_candidates, lambda: self.product_vectors)
+        categories = {p.id: p.category for p in catalog}
+        rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
+        slots = SlotExtractor(catalog, s.vocabulary.synonyms)  # UnknownStoreWord: a synonym's key the catalog lacks
+        faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
+        tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
+        faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
+        writer = ReplyWriter(services.llm, GroundingVerifier(catalog), services.store_name, s.llm.max_new_tokens)
+        handoff = Handoff(services.tickets, services.customer_name, s.now)
+        orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
+        router = Router(catalog, slots, products, orders, faq, handoff, services.customer_name, services.store_name,
+                        services.store_intents, faq_by_id.get)
+        return Assistant(services.intent_classifier, router, writer, s.max_message_chars)
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._lock = threading.RLock()
+        self._current_lock = threading.Lock()
+        self._current: CurrentStore | None = None
+        self.recovered: dict[str, SyncCounts] | None = None  # what ``recover`` re-synced when the index was opened, if anything
+        self.replayed: object = None  # a ReplayReport: what the journal replay applied when the database was opened
+
+    # -- storage ------------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> StoreDatabase:
+        from knowledge.store.journal import Journal
+
+        db = StoreDatabase(self.settings.database_url)
+        # shopper writes a locked or full database deferred (or a kill interrupted) are applied now
+        db.journal = Journal(self.settings.data_dir / "journal")
+        self.replayed = db.journal.replay(db)
+        return db
+
+    @property
+    def journal(self) -> Journal:
+        """The write-ahead journal of order actions, clicks and ratings (``knowledge/store/journal.py``)."""
+        assert self.db.journal is not None
+        return self.db.journal
+
+    @cached_property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        from knowledge.retrieval.embed import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(self.settings.embedder.model or None, self.settings.embedder.device)
+
+    @cached_property
+    def index(self) -> ProductIndex:
+        from knowledge.ingest import recover
+        from knowledge.retrieval.vector_index import VectorIndex
+
+        assert self.settings.chroma_path is not None
+        index = VectorIndex(self.settings.chroma_path, self.embedder, url=self.settings.retrieval.chroma_url)
+        if index.started_empty and self.db.count("products"):
+            # a missing or corrupt (moved aside) index over a built store: rebuild it like a killed ingest
+            from knowledge.store.store_lock import mark_in_progress
+
+            mark_in_progress(self.settings.data_dir)
+        # an ingest killed midway left its marker: re-sync the index from the database now
+        self.recovered = recover(self.db, index, self.settings.data_dir, self.lexical_path)
+        return index
+
+    @property
+    def lexical_path(self) -> Path:
+        """Where the BM25 index of the products is kept (rebuilt by ``sync_index`` on catalog changes)."""
+        return self.settings.data_dir / "bm25" / "products"
+
+    def is_built(self) -> bool:
+        return self.db.count("products") > 0 and self.index.count("products") > 0
+
+    # -- the store's data ---------------------------------------------------------------------
+    @property
+    def current(self) -> CurrentStore:
+        """What is derived from the store's data now (a new one after each ``reload``)."""
+        with self._current_lock:
+            if self._current is None:
+                self._current = CurrentStore(self)
+            return self._current
+
+    def reload(self) -> None:
+        """Forget what was derived from the store's data (after an ingest or a retrain): the next use
+        builds it again; a turn already running keeps the one it started with."""
+        with self._current_lock:
+            self._current = None
+
+    def build_demo(self, progress: bool = True, store: str = DEFAULT_STORE) -> IngestReport:
+        """Load a bundled sample store (``knowledge/sample_stores.py``) if the database is empty; (re)sync
+        the index either way. A data folder holds one store: asking for another one is an error."""
+        sample = sample_store(store)
+        paths: dict[str, Path | None] = {"policy": sample.paths()["policy"]}  # also brings older builds up to date
+        if self.db.count("products") == 0:
+            paths = sample.paths()
+        else:
+            built = self.db.meta("sample_store")
+            if built is None and self.db.meta("origin") in ("demo", None):
+                built = DEFAULT_STORE  # built by an Aisle that did not record which sample it was
+            if built != sample.key:
+                what = f"the sample store {built!r}" if built else "an imported store"
+                raise AisleError(f"{self.settings.data_dir} already holds {what}; give another --data-dir "
+                                 f"for {sample.key!r}.")
+        report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, progress=progress)
+        if "catalog" in paths:
+            self.db.set_meta("origin", "demo")  # the demo's customer picker is on by default
+            self.db.set_meta("sample_store", sample.key)
+            self.db.set_meta("store_name", sample.name)
+        self.reload()
+        return report
+
+    def ingest(self, wait: float = 0.0, store_name: str | None = None, **paths: Path | None) -> IngestReport:
+        """Import store files under the writer lock (``IngestRunning`` if another ingest holds it past
+        ``wait`` seconds); the indexes follow the database incrementally (content hashes)."""
+        report = ingest_store(self.db, self.index, self.settings.data_dir, paths, self.lexical_path, wait=wait)
+        self.db.set_meta("origin", "imported")  # a store's own data: no demo picker unless settings say so
+        self.db.set_meta("sample_store", "")
+        if store_name:
+            self.db.set_meta("store_name", store_name)
+        self.reload()
+        return report
+
+    @property
+    def store_name(self) -> str:
+        """Settings' ``store_name`` when set, else the name the store was imported with."""
+        return self.settings.store_name or self.db.meta("store_name") or "our store"
+
+    def customer_name(self, customer_id: str) -> str | None:
+        customer = self.db.customer(customer_id)
+        return customer.name if customer else None
+
+    @cached_property
+    def feedback(self) -> FeedbackLog:
+        """Card clicks and reply ratings from the chat, validated and stored in ``db``."""
+        from datetime import UTC, datetime
+
+        from assistant.feedback import FeedbackLog
+
+        return FeedbackLog(self.db, lambda pid: pid in self.current.catalog,
+                           lambda cid: self.db.customer(cid) is not None,
+                           lambda: self.settings.clock or datetime.now(UTC))
+
+    # -- models -------------------------------------------------------------------------------
+    @cached_property
+    def llm(self) -> ChatModel:
+        from assistant.backends import load_chat_model
+
+        return load_chat_model(self.settings.llm, str(self.settings.models_dir))
+
+    @cached_property
+    def intent_classifier(self) -> IntentClassifier:
+        from assistant.intents.classifier import IntentClassifier, load_examples
+
+        examples = load_examples()
+        if self.store_intents is not None:
+            for label, extra in self.store_intents.extra_examples.items():
+                examples[label] = examples[label] + extra
+        return IntentClassifier(self.embedder, examples,
+                                names_order=lambda text: self.current.order_numbers.names_order(text))
+
+    @cached_property
+    def store_intents(self) -> StoreIntents | None:
+        """The store's own intents (``intents_csv``), or None."""
+        from assistant.backends.transformers_chat import TransformersChatModel
+        from assistant.intents.classifier import load_examples
+        from assistant.intents.llm_scorer import LlmLabelScorer
+        from assistant.intents.store import StoreIntents
+
+        path = self.settings.intents_csv
+        if not path:
+            return None
+        vote = self.settings.intent_llm_vote and isinstance(self.llm, TransformersChatModel)
+        return StoreIntents(self.embedder, load_examples(), path, LlmLabelScorer(self.llm) if vote else None)
+
+    @property
+    def scorer_dir(self) -> Path:
+        return self.settings.data_dir / "scorer"
+
+    def has_trained_scorer(self) -> bool:
+        from recommender.cross_encoder import CARD_FILE
+
+        return (self.scorer_dir / CARD_FILE).is_file()
+
+    def train_scorer(self, progress: bool = True, max_cases: int = 700, validation_cases: int = 200) -> Path:
+        """Fine-tune the interest scorer on this store's interaction log (a few minutes on CPU) and
+        validate it on held-out customers (``recommender/store_training.py``); the chat then ranks
+        with whichever scorer won."""
+        from knowledge.bundled import minilm_dir
+        from recommender.store_training import retrain_and_validate
+
+        current = self.current
+        out = retrain_and_validate(current.catalog, self.db.events_by_customer(), current.product_vectors,
+                                   current.retriever, self.explainer, current.popularity, self.scorer_dir,
+                                   self.settings.embedder.model or minilm_dir(), max_cases=max_cases,
+                                   validation_cases=validation_cases, progress=progress)
+        self.reload()
+        return out
+
+    @cached_property
+    def explainer(self) -> EmbeddingInterestScorer:
+        """Embedding affinity: the fallback scorer, and the source of every recommendation's reason."""
+        from knowledge.retrieval.search import PRODUCTS
+        from recommender.scorer import EmbeddingInterestScorer
+
+        return EmbeddingInterestScorer(self.embedder, stored=lambda ids: self.index.vectors(PRODUCTS, ids))
+
+    # -- operations ---------------------------------------------------------------------------
+    @cached_property
+    def order_log(self) -> OrderLog:
+        """The audit log of order actions (and the return/exchange requests they created)."""
+        from knowledge.store.order_log import OrderLog
+
+        return OrderLog(self.db)
+
+    @cached_property
+    def tickets(self) -> TicketStore:
+        """Handoff tickets: the agent copilot's queue."""
+        from knowledge.store.tickets import TicketStore
+
+        return TicketStore(self.db)
+
+    @cached_property
+    def conversation_store(self) -> ConversationStore:
+        """Every stored message of every chat: the copilot's transcripts and the admin's reports."""
+        from knowledge.store.conversations import ConversationStore
+
+        return ConversationStore(self.db)
+
+    @cached_property
+    def session_registry(self) -> SessionRegistry:
+        """The identity of every session id the server issued, and the embed tokens already used."""
+        from knowledge.store.sessions import SessionRegistry
+
+        return SessionRegistry(self.db)
+
+    def embed_tokens(self, secret: str | None = None) -> EmbedTokens:
+        """Verifies the store's sign-in tokens, signed with ``secret`` (default: the environment
+        variable ``[ui] embed_secret_env`` names; unset = guests only)."""
+        from datetime import UTC, datetime
+
+        from assistant.identity import EmbedTokens
+
+        ui = self.settings.ui
+        registry = self.session_registry
+        return EmbedTokens(os.environ.get(ui.embed_secret_env, "") if secret is None else secret,
+                           lambda jti, expires: registry.claim_token(jti, expires, datetime.now(UTC).replace(tzinfo=None)),
+                           lambda cid: self.db.customer(cid) is not None, ui.embed_token_max_ttl_s)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Whether visitors may act as any customer (the demo's picker): ``[ui] customer_picker`` when
+        set, else only for the bundled demo store as ``aisle demo`` built it."""
+        picker = self.settings.ui.customer_picker
+        return picker if picker is not None else self.db.meta("origin") == "demo"
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """Live chats by session id, shared by the shopper widget, the API and the agent copilot."""
+        from assistant.conversations import Conversations
+        from assistant.safety.rate_limits import MessageRateLimits
+
+        safety = self.settings.safety
+        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage)
+        return Conversations(lambda: self.current.assistant, self.conversation_store, self.session_registry,
+                             self.settings.now, self.settings.max_message_chars, rate_limits=limits,
+                             max_turns=safety.max_turns, link_hosts=safety.allowed_link_hosts)
+
+    # -- the application services (what ``ui`` is given) -------------------------------------
+    def shopper(self, demo_mode: bool | None = None, embed_secret: str | None = None) -> ShopperService:
+        """The shopper's widget and API; ``demo_mode`` and ``embed_secret`` default to the settings'."""
+        from assistant.safety.images import IMAGES_FOLDER
+        from assistant.services.shopper import ShopperService
+        from assistant.shopper_sessions import ShopperSessions
+
+        demo = self.demo_mode if demo_mode is None else demo_mode
+        sessions = ShopperSessions(self.conversations, lambda cid: self.db.customer(cid) is not None, demo,
+                                   self.embed_tokens(embed_secret))
+        return ShopperService(self.conversations, sessions, self.feedback, lambda: self.current.catalog, self.db,
+                              self.store_name, self.settings.data_dir / IMAGES_FOLDER, self.settings.max_message_chars)
+
+    @cached_property
+    def copilot(self) -> CopilotService:
+        from assistant.services.copilot import CopilotService
+
+        return CopilotService(self.conversations, self.conversation_store, self.tickets, self.db,
+                              lambda: self.current.catalog, self.settings.now,
+                              list(self.settings.safety.allowed_link_hosts))
+
+    @cached_property
+    def admin(self) -> AdminService:
+        from assistant.services.admin import AdminService
+        from knowledge.store.reports import StoreReports
+
+        return AdminService(self.ingest, lambda: self.train_scorer(progress=True), StoreReports(self.db))
+
+    def warm_up(self) -> None:
+        """Load the models now rather than on the first message."""
+        with self._lock:
+            self.current.assistant  # noqa: B018  (builds it now: a policy or vocabulary that does not fit stops the start)
+            self.embedder.embed(["warm up"])
+            self.intent_classifier.embedding_scores("hello")
+            if self.store_intents is not None:
+                self.store_intents.match("hello")  # fits the store's intent model
+            load = getattr(self.llm, "load", None)
+            if load is not None:
+                load()

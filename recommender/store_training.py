@@ -1,0 +1,44 @@
+"""Retrain a store's interest scorer and check it: fine-tune the cross-encoder on the interaction
+log of most customers, then validate the chat's ranking on the held-out ones. The scorer's card
+records which scorer won and the blend weights the chat then uses (``store_validation.chosen_weights``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.catalog import Catalog
+from knowledge.retrieval.search import Retriever
+from knowledge.schemas import Interaction
+from recommender.cross_encoder import CrossEncoderScorer, update_card
+from recommender.scorer import EmbeddingInterestScorer, InterestScorer
+from recommender.store_candidates import HistoryCandidates
+from recommender.store_scorer import (
+    CrossEncoderInterestScorer,
+    customer_sequences,
+    next_item_cases,
+    split_customers,
+    train_store_scorer,
+)
+from recommender.store_validation import validate
+
+
+def retrain_and_validate(catalog: Catalog, events: Mapping[str, Sequence[Interaction]], vectors: Mapping[str, np.ndarray],
+                         retriever: Retriever, explainer: EmbeddingInterestScorer, popularity: Mapping[str, float],
+                         out: Path, base_model: str | Path, max_cases: int = 700, validation_cases: int = 200,
+                         progress: bool = True) -> Path:
+    """``events``: each customer's interactions; ``vectors``: every product's stored embedding;
+    ``explainer``: the embedding scorer the cross-encoder is compared with. Returns ``out``."""
+    train_ids, held_out = split_customers(list(events))
+    training = {c: events[c] for c in train_ids}
+    out = train_store_scorer(catalog, training, vectors, out, base_model, max_cases=max_cases, progress=progress)
+    candidates = HistoryCandidates(list(customer_sequences(training).values()), vectors)
+    cases = next_item_cases({c: events[c] for c in held_out})[:validation_cases]
+    scorers: dict[str, InterestScorer] = {"embedding": explainer,
+               "cross-encoder": CrossEncoderInterestScorer(CrossEncoderScorer(out), explainer)}
+    result = validate(cases, retriever, scorers, popularity, candidates,
+                      prefer_order=("embedding", "cross-encoder"), progress=progress)
+    update_card(out, validation=result.to_dict())
+    return out
