@@ -78,7 +78,7 @@ def _conversation(assistant, customer: str | None) -> tuple[list[float], list[fl
 def run(rounds: int) -> dict:
     from assistant.config import Settings
     from assistant.services import Services
-    from knowledge.retrieval.search import ProductFilter
+    from knowledge.retrieval.filters import ProductFilter
     from recommender.types import Candidate
 
     services = Services(Settings())
