@@ -26,6 +26,7 @@ from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.session import Constraints, SessionState
 from assistant.slots import SlotExtractor, SlotUpdate
 from knowledge.catalog import Catalog
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import FaqEntry, Product
 from knowledge.store.tickets import HandoffReason
 
@@ -70,7 +71,7 @@ class Router:
         elif state.order_request and self.orders.numbers.names_order(text) and state.last_intent == Intent.ORDER_CHANGE:
             intent = Intent.ORDER_CHANGE  # the order number we asked for, to make a change
         browsing = state.last_intent in BROWSING
-        if browsing and state.constraints.category:
+        if browsing and state.constraints.filter.category:
             update.keep_category()  # "what about for camping?" while looking at shoes: shoes for camping
         refines = update.changes_search() and self.slots.is_refinement(text, update)
         # "is the second one waterproof?", "does the blue one come in size 10" (but "cheaper than the
@@ -83,7 +84,7 @@ class Router:
             intent = Intent.PRODUCT_SEARCH  # "actually yellow", "size 9 instead", "cheaper"
         elif browsing and named and intent is Intent.PRODUCT_SEARCH and not update.cheaper:
             intent = Intent.PRODUCT_QUESTION  # "show me the yellow one", "that jacket in blue?": a shown item
-        elif intent in (Intent.GREETING, Intent.OUT_OF_SCOPE) and (update.category or update.product_types):
+        elif intent in (Intent.GREETING, Intent.OUT_OF_SCOPE) and (update.filter.category or update.filter.subcategories):
             intent = Intent.PRODUCT_SEARCH  # "hiking boots": shopping, whatever the vote
         return intent, update
 
@@ -97,7 +98,7 @@ class Router:
             target = self.shown.target(state, text)
             if target is None:
                 return self._search(state, text, update)
-            return self.products.question(state, text, target, update.color, update.size)
+            return self.products.question(state, text, target, update.filter.color, update.filter.size)
         if intent is Intent.COMPARE:
             picks = self.shown.compared(state, text)
             if len(picks) < 2:
@@ -127,10 +128,11 @@ class Router:
         return draft
 
     def _search(self, state: SessionState, text: str, update: SlotUpdate) -> Draft:
-        same_kind = bool(update.product_types) and update.product_types == state.constraints.product_types
+        kind = update.filter.subcategories
+        same_kind = bool(kind) and kind == state.constraints.filter.subcategories
         new_topic = not state.search_query or (not same_kind and not self.slots.is_refinement(text, update))
-        if new_topic and not update.category and not update.product_types:
-            state.constraints = Constraints(in_stock_only=state.constraints.in_stock_only)
+        if new_topic and not update.filter.category and not kind:
+            state.constraints = Constraints(ProductFilter(in_stock_only=state.constraints.filter.in_stock_only))
         before = state.constraints
         reference = self.shown.cheaper_than(state, text) if update.cheaper else None
         state.constraints = state.constraints.merge(update, reference.price if reference else None)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from assistant.money import format_money
 from assistant.orders.tools import ProposedAction
-from assistant.slots import SlotUpdate
-from knowledge.retrieval.search import ProductFilter
+from assistant.slots import FILTER_FIELDS, SlotUpdate
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import DEFAULT_CURRENCY
 
 # What a session id may be: it is stored, logged and used as a key (and in guest ids "guest:<id>").
@@ -18,29 +19,18 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "sixth": 5, "6th": 5}
 _ORDINAL_RE = re.compile(r"(?<!\w)(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|#\d+)\b", re.I)
+_NO_FILTER = ProductFilter()  # each hard constraint's value when it is not in force
 
 
 @dataclass(frozen=True)
 class Constraints:
-    category: str | None = None
-    product_types: tuple[str, ...] = ()
-    product_label: str | None = None
-    brand: str | None = None
-    color: str | None = None
-    size: str | None = None
-    min_price: float | None = None
-    max_price: float | None = None
-    in_stock_only: bool = False
+    """The constraints in force in a conversation: the hard ones, applied in the stores' queries
+    (``filter``), and the soft ones around them."""
+
+    filter: ProductFilter = field(default_factory=ProductFilter)
+    product_label: str | None = None  # the shopper's words for the product types ("running shoes")
     use: str | None = None  # what it is for ("flat feet"): steers ranking, never filters
     currency: str = DEFAULT_CURRENCY  # the store's (``Catalog.currency``), which budgets are in: from the slots
-
-    def to_filter(self) -> ProductFilter:
-        fields = asdict(self)
-        fields.pop("product_label")
-        fields.pop("use")
-        fields.pop("currency")
-        fields["subcategories"] = fields.pop("product_types")
-        return ProductFilter(**fields)
 
     def describe(self) -> list[str]:
         """Human-readable chips, e.g. ['running shoes', 'blue', 'for flat feet', 'under $80.00'] (the
@@ -48,56 +38,61 @@ class Constraints:
         return [chip for chip, _fields in self.chips()]
 
     def chips(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Each chip with the fields it stands for (removing the chip clears them)."""
+        """Each chip with the fields it stands for (removing the chip clears them): ``filter``'s fields
+        by their names, and ``product_label`` and ``use``."""
+        hard = self.filter
         chips: list[tuple[str, tuple[str, ...]]] = []
-        if self.product_label or self.category:
-            chips.append((self.product_label or self.category or "",
-                          ("category", "product_types", "product_label") if not self.product_label
-                          else ("product_types", "product_label")))
-        if self.brand:
-            chips.append((self.brand, ("brand",)))
-        if self.color:
-            chips.append((self.color, ("color",)))
-        if self.size:
-            chips.append((f"size {self.size}", ("size",)))
+        if self.product_label or hard.category:
+            chips.append((self.product_label or hard.category or "",
+                          ("category", "subcategories", "product_label") if not self.product_label
+                          else ("subcategories", "product_label")))
+        if hard.brand:
+            chips.append((hard.brand, ("brand",)))
+        if hard.color:
+            chips.append((hard.color, ("color",)))
+        if hard.size:
+            chips.append((f"size {hard.size}", ("size",)))
         if self.use:
             chips.append((f"for {self.use}", ("use",)))
         money = partial(format_money, currency=self.currency)
-        if self.min_price is not None and self.max_price is not None:
-            chips.append((f"{money(self.min_price)}–{money(self.max_price)}", ("min_price", "max_price")))
-        elif self.max_price is not None:
-            chips.append((f"under {money(self.max_price)}", ("max_price",)))
-        elif self.min_price is not None:
-            chips.append((f"over {money(self.min_price)}", ("min_price",)))
-        if self.in_stock_only:
+        if hard.min_price is not None and hard.max_price is not None:
+            chips.append((f"{money(hard.min_price)}–{money(hard.max_price)}", ("min_price", "max_price")))
+        elif hard.max_price is not None:
+            chips.append((f"under {money(hard.max_price)}", ("max_price",)))
+        elif hard.min_price is not None:
+            chips.append((f"over {money(hard.min_price)}", ("min_price",)))
+        if hard.in_stock_only:
             chips.append(("in stock", ("in_stock_only",)))
         return chips
 
     def without(self, chip: str) -> Constraints:
         """These constraints with one chip removed ("running shoes" → still shoes; "shoes" → anything).
         ``ValueError`` names the chips in force when ``chip`` is not one of them."""
-        for label, fields in self.chips():
+        for label, names in self.chips():
             if label.casefold() == chip.strip().casefold():
-                empty: dict[str, object] = {"product_types": (), "in_stock_only": False}
-                return replace(self, **{name: empty.get(name) for name in fields})  # type: ignore[arg-type]
+                return self._with({name: getattr(_NO_FILTER, name, None) for name in names})
         chips = ", ".join(repr(c) for c in self.describe()) or "none"
         raise ValueError(f"No filter {chip!r} is in force (filters: {chips}).")
 
+    def _with(self, changes: Mapping[str, object]) -> Constraints:
+        """These constraints with ``changes``, by field name (``filter``'s fields or the soft ones)."""
+        hard = {name: value for name, value in changes.items() if name in FILTER_FIELDS}
+        soft = {name: value for name, value in changes.items() if name not in FILTER_FIELDS}
+        return replace(self, filter=replace(self.filter, **hard), **soft)  # type: ignore[arg-type]
+
     def is_new_search(self, update: SlotUpdate) -> bool:
         """Naming another product type or category starts over."""
-        if update.product_types:
-            return tuple(update.product_types) != self.product_types
-        return bool(update.category and update.category != self.category)
+        if update.filter.subcategories:
+            return update.filter.subcategories != self.filter.subcategories
+        return bool(update.filter.category and update.filter.category != self.filter.category)
 
     def merge(self, update: SlotUpdate, cheaper_than: float | None = None) -> Constraints:
         """Apply a message's update. A new category starts a new search (old filters dropped,
         except those restated); otherwise mentioned values replace old ones ("actually blue")."""
         base = self
         if self.is_new_search(update):
-            base = Constraints(in_stock_only=self.in_stock_only, currency=self.currency)
-        changes: dict[str, object] = {
-            name: getattr(update, name) for name in update.mentioned if getattr(update, name) is not None
-        }
+            base = Constraints(ProductFilter(in_stock_only=self.filter.in_stock_only), currency=self.currency)
+        changes = {name: value for name, value in update.mentioned_values().items() if value is not None}
         if update.currency:  # the store's currency, which the message's amounts are in
             changes["currency"] = update.currency
         if update.clear_budget:
@@ -106,13 +101,13 @@ class Constraints:
             changes[name] = None
         if update.cheaper and cheaper_than is not None:
             changes["max_price"] = round(cheaper_than - 0.01, 2)
-        if "product_types" not in changes and "category" in changes and base.product_types:
-            changes.update(product_types=(), product_label=None)  # "shoes" after "running shoes"
-        merged = replace(base, **changes)  # type: ignore[arg-type]
-        if (merged.min_price is not None and merged.max_price is not None
-                and merged.min_price > merged.max_price):
+        if "subcategories" not in changes and "category" in changes and base.filter.subcategories:
+            changes.update(subcategories=(), product_label=None)  # "shoes" after "running shoes"
+        merged = base._with(changes)
+        low, high = merged.filter.min_price, merged.filter.max_price
+        if low is not None and high is not None and low > high:
             # "under 40" after "over 60": the newest bound wins, the other one is dropped.
-            merged = replace(merged, min_price=None) if "max_price" in changes else replace(merged, max_price=None)
+            merged = merged._with({"min_price": None} if "max_price" in changes else {"max_price": None})
         return merged
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
+from typing import Any
 
 from assistant.money import currency_markers, currency_words
 from assistant.product_types import singular
 from assistant.vocabulary import Kind, StoreVocabulary, general_synonyms
 from knowledge.catalog import Catalog
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import Product
 
 # Colour words that stand for another colour, store-independent ("grey" → "gray"), for references
@@ -67,6 +69,8 @@ def budget_patterns(currency: str) -> BudgetPatterns:
     return BudgetPatterns(maximum, minimum, between, around)
 
 
+FILTER_FIELDS = frozenset(f.name for f in fields(ProductFilter))  # the hard constraints' fields
+
 _CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable)\b", re.I)
 _NO_BUDGET = re.compile(
     r"\b(any price|no budget|any budget|price doesn'?t matter|(?:price|money|cost) is no object|"
@@ -114,7 +118,7 @@ def suits_use(product: Product, use: str) -> bool:
 def is_refinement(text: str, update: SlotUpdate, vocabulary: set[str]) -> bool:
     """True when a message only adjusts the current search ("in blue", "cheaper", "size 9"),
     False when it asks for something new ("a gift for my dad who likes cooking")."""
-    if update.category or update.product_types:
+    if update.filter.category or update.filter.subcategories:
         return False
     words = re.findall(r"[a-z$0-9.]+", text.lower())
     content = [w for w in words if w not in _REFINE_WORDS and w.rstrip("s") not in _REFINE_WORDS
@@ -124,17 +128,11 @@ def is_refinement(text: str, update: SlotUpdate, vocabulary: set[str]) -> bool:
 
 @dataclass
 class SlotUpdate:
-    """What a single message says about the constraints; ``None`` = not mentioned."""
+    """What a single message says about the constraints: the values it gives for the hard ones in
+    ``filter`` (only the fields named in ``mentioned`` count), and what else it says."""
 
-    category: str | None = None
-    product_types: tuple[str, ...] | None = None  # catalog subcategories the shopper named
-    product_label: str | None = None  # their words for it ("running shoes")
-    brand: str | None = None
-    color: str | None = None
-    size: str | None = None
-    min_price: float | None = None
-    max_price: float | None = None
-    in_stock_only: bool | None = None
+    filter: ProductFilter = field(default_factory=ProductFilter)  # subcategories: the product types named
+    product_label: str | None = None  # their words for the product types ("running shoes")
     use: str | None = None  # what it is for, a catalog tag: "flat feet", "hiking", "toddler"
     use_span: tuple[int, int] | None = None  # where the message says it ("for flat feet")
     category_from_use: bool = False  # the category was read only from the use ("something for camping")
@@ -142,7 +140,16 @@ class SlotUpdate:
     currency: str | None = None  # the store's currency, which the message's amounts are read in
     clear_budget: bool = False
     cleared: set[str] = field(default_factory=set)  # constraints to drop: "any color" → {"color"}
-    mentioned: set[str] = field(default_factory=set)
+    mentioned: set[str] = field(default_factory=set)  # ``filter``'s fields, "product_label" and "use"
+
+    def give(self, **values: Any) -> None:
+        """The message gives these values of ``filter``'s fields."""
+        self.filter = replace(self.filter, **values)
+        self.mentioned |= values.keys()
+
+    def mentioned_values(self) -> dict[str, object]:
+        """Each field the message mentions, by name (``filter``'s and the soft ones), with its value."""
+        return {name: getattr(self.filter if name in FILTER_FIELDS else self, name) for name in self.mentioned}
 
     def is_empty(self) -> bool:
         return not self.mentioned and not self.cheaper and not self.clear_budget and not self.cleared
@@ -155,7 +162,7 @@ class SlotUpdate:
         """Forget a category read only from the use: "what about for camping?" while looking at shoes
         means shoes for camping, not the outdoor category."""
         if self.category_from_use:
-            self.category, self.category_from_use = None, False
+            self.filter, self.category_from_use = replace(self.filter, category=None), False
             self.mentioned.discard("category")
 
 
@@ -246,7 +253,7 @@ class SlotExtractor:
         self._extract_use(text, update)
         if kind := self._types.match(self._respelled(text, update.use_span)):
             self._set_kind(update, Kind(kind.category, kind.subcategories), kind.label)
-        if self._kind_re and update.category is None and not update.product_types:
+        if self._kind_re and update.filter.category is None and not update.filter.subcategories:
             # A category or a general word for one of the store's kinds ("sneakers" in a shoe store).
             # The longest match wins ("running shoe" over "shoe"); ties go to the first. Words of the use
             # count only when nothing else names a category ("shoes for a toddler" are shoes, not toys).
@@ -261,16 +268,13 @@ class SlotExtractor:
             if matches:
                 self._set_kind(update, self._kind_of[matches[0].group(1).lower()], matches[0].group(0))
         if self._brand_re and (m := self._brand_re.search(lowered)):
-            update.brand = self._brand_of[m.group(1).lower()]
-            update.mentioned.add("brand")
+            update.give(brand=self._brand_of[m.group(1).lower()])
         if self._color_re and (m := self._color_re.search(lowered)):
-            update.color = self.store_vocabulary.colors[m.group(1).lower()]
-            update.mentioned.add("color")
+            update.give(color=self.store_vocabulary.colors[m.group(1).lower()])
         self._extract_size(text, update)
         self._extract_budget(text, update)
         if _IN_STOCK.search(text):
-            update.in_stock_only = True
-            update.mentioned.add("in_stock_only")
+            update.give(in_stock_only=True)
         for m in _CLEAR.finditer(text):
             name = m.group(1).lower().replace("colour", "color")
             if name not in update.mentioned:
@@ -290,11 +294,11 @@ class SlotExtractor:
     def _set_kind(update: SlotUpdate, kind: Kind, label: str) -> None:
         """A category alone, or product types (with their category when they share one)."""
         if kind.subcategories:
-            update.product_types, update.product_label = kind.subcategories, label
-            update.mentioned |= {"product_types", "product_label"}
+            update.give(subcategories=kind.subcategories)
+            update.product_label = label
+            update.mentioned.add("product_label")
         if kind.category:
-            update.category = kind.category
-            update.mentioned.add("category")
+            update.give(category=kind.category)
 
     def _extract_use(self, text: str, update: SlotUpdate) -> None:
         if self._use_re and (m := self._use_re.search(text)):
@@ -311,8 +315,7 @@ class SlotExtractor:
             return
         raw = m.group(1).lower()
         size = SIZE_WORDS.get(raw, raw)
-        update.size = size.upper() if _LETTER_SIZE.fullmatch(size) else size
-        update.mentioned.add("size")
+        update.give(size=size.upper() if _LETTER_SIZE.fullmatch(size) else size)
 
     def _extract_budget(self, text: str, update: SlotUpdate) -> None:
         update.currency = self.catalog.currency
@@ -320,21 +323,22 @@ class SlotExtractor:
             update.clear_budget = True
             return
         patterns = budget_patterns(self.catalog.currency)
+        low: float | None = None
+        high: float | None = None
         if m := patterns.between.search(text):
             values = [g for g in m.groups() if g]
             low, high = sorted(_money(v) for v in values[:2])
-            update.min_price, update.max_price = low, high
         elif m := patterns.around.search(text):
             center = _money(m.group(1))
-            update.min_price, update.max_price = round(center * 0.8, 2), round(center * 1.2, 2)
+            low, high = round(center * 0.8, 2), round(center * 1.2, 2)
         else:
             if m := patterns.maximum.search(text):
-                update.max_price = _money(m.group(1))
+                high = _money(m.group(1))
             if m := patterns.minimum.search(text):
-                update.min_price = _money(m.group(1))
-        if update.min_price is not None:
-            update.mentioned.add("min_price")
-        if update.max_price is not None:
-            update.mentioned.add("max_price")
-        if update.max_price is None and _CHEAPER.search(text):
+                low = _money(m.group(1))
+        if low is not None:
+            update.give(min_price=low)
+        if high is not None:
+            update.give(max_price=high)
+        if high is None and _CHEAPER.search(text):
             update.cheaper = True

@@ -78,7 +78,7 @@ def _conversation(assistant, customer: str | None) -> tuple[list[float], list[fl
 def run(rounds: int) -> dict:
     from aisle.wiring import Services
     from assistant.config import Settings
-    from knowledge.retrieval.search import ProductFilter
+    from knowledge.retrieval.filters import ProductFilter
     from recommender.types import Candidate
 
     services = Services(Settings())

@@ -76,8 +76,9 @@ def run(data_dir: Path, threads: int = 0) -> dict[str, Any]:
     from aisle.wiring import Services
     from assistant.config import Settings
     from knowledge.retrieval import search
+    from knowledge.retrieval.filters import ProductFilter
     from knowledge.retrieval.lexical import LexicalIndex
-    from knowledge.retrieval.search import ProductFilter, product_record, rrf
+    from knowledge.retrieval.search import product_record, rrf
 
     if threads:
         torch.set_num_threads(threads)

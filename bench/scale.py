@@ -111,7 +111,7 @@ def generate(n: int, seed: int = SEED) -> list[Product]:
 
 def queries(products: list[Product], n: int = QUERIES, seed: int = SEED) -> list[tuple[str, Any]]:
     """Shopper-like requests with filters (price range, category, brand, color or size, in stock)."""
-    from knowledge.retrieval.search import ProductFilter
+    from knowledge.retrieval.filters import ProductFilter
 
     rng = random.Random(seed + 1)
     out = []

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from knowledge.retrieval.search import ProductFilter, Retriever
+from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.search import Retriever
 from recommender.candidates import EmbeddingNeighbours, TransitionModel, merge_candidates
 from recommender.types import Candidate, HistoryItem
 

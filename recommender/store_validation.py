@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from knowledge.retrieval.search import ProductFilter, Retriever
+from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.search import Retriever
 from recommender.metrics import hit_rate_at_k, ndcg_at_k
 from recommender.ranker import RankerWeights
 from recommender.scorer import InterestScorer

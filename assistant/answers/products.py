@@ -25,6 +25,7 @@ from assistant.reply import ProductRef
 from assistant.session import Constraints, SessionState
 from assistant.slots import suits_use
 from knowledge.retrieval.embed import Embedder
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.retrieval.search import Retriever
 from knowledge.schemas import Product
 from recommender.diversity import mmr
@@ -32,10 +33,10 @@ from recommender.ranker import Ranker
 from recommender.store_candidates import HistoryCandidates, gather_candidates
 from recommender.types import Candidate, HistoryItem
 
-# Filters dropped one at a time, softest first, when nothing matches them all.
+# Filters (``ProductFilter`` fields) dropped one at a time, softest first, when nothing matches them all.
 RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "max_price", "min_price")
 # "Cheaper than that" keeps its maximum; the product type gives way instead (cheaper headphones of another kind).
-CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price", "product_types")
+CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price", "subcategories")
 # What a product is for ("flat feet") is a preference, not a filter: items the catalog tags for it get
 # this much more relevance (cosine similarity, typically 0.3–0.7), and join the candidates if retrieval missed them.
 USE_BOOST = 0.15
@@ -58,7 +59,7 @@ def suspect(text: str) -> bool:
 def _relaxed_phrase(name: str, value: object, currency: str) -> str:
     if name in ("max_price", "min_price"):
         return f"{'your budget of' if name == 'max_price' else 'the minimum of'} {money(float(value), currency)}"  # type: ignore[arg-type]
-    if name == "product_types":
+    if name == "subcategories":
         return f"the product type ({', '.join(value)})"  # type: ignore[arg-type]
     return "in stock only" if name == "in_stock_only" else f"{name} {value}"
 
@@ -86,12 +87,13 @@ class ProductAnswers:
         """``keep_budget``: never relax the maximum price (it is "cheaper than" an item just shown, so
         anything above it would not answer the request)."""
         constraints = state.constraints
+        hard = constraints.filter
         history = self.history(state.customer_id) if state.customer_id else []
         candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
         ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
         products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
-        what = constraints.category or "products"
+        what = hard.category or "products"
         if not products:
             return Draft(
                 intent="product_search",
@@ -99,7 +101,7 @@ class ProductAnswers:
                 "Try a wider budget or fewer filters, or describe what you need in other words.",
             )
         use = constraints.use
-        color, size = constraints.color, constraints.size  # prices are quoted for the variants asked for
+        color, size = hard.color, hard.size  # prices are quoted for the variants asked for
         refs = [product_ref(p, f"for {use} (catalog tags); {r.reason}" if use and suits_use(p, use) else r.reason,
                             r.score, color, size) for p, r in zip(products, ranked, strict=True)]
         lines = []
@@ -109,8 +111,8 @@ class ProductAnswers:
         kind = _plural(products)
         if len(products) == 1:
             kind = " ".join([*kind.split()[:-1], singular(kind.split()[-1])])
-        noun = f"{constraints.color + ' ' if constraints.color else ''}{kind}"
-        rest = [c for c in chips if c not in (constraints.category, constraints.product_label, constraints.color)]
+        noun = f"{color + ' ' if color else ''}{kind}"
+        rest = [c for c in chips if c not in (hard.category, constraints.product_label, color)]
         lead = (f"Here {'is' if len(products) == 1 else 'are'} {len(products)} {noun}"
                 f"{' (' + ', '.join(rest) + ')' if rest else ''} for you:")
         if dropped:  # say plainly which filters could not be met; no LLM phrasing over that
@@ -142,16 +144,16 @@ class ProductAnswers:
         current = constraints
         extra = self.history_candidates() if history else None
         while True:
-            found = gather_candidates(self.retriever, query, current.to_filter(), history, self.popularity(),
+            found = gather_candidates(self.retriever, query, current.filter, history, self.popularity(),
                                       extra, k=self.candidates)
             if found:
                 return self._prefer_use(query, found, current), dropped
-            name = next((n for n in (CHEAPER_RELAX_ORDER if keep_budget else RELAX_ORDER) if getattr(current, n)), None)
+            hard = current.filter
+            name = next((n for n in (CHEAPER_RELAX_ORDER if keep_budget else RELAX_ORDER) if getattr(hard, n)), None)
             if name is None:
                 return [], dropped
-            dropped.append(_relaxed_phrase(name, getattr(current, name), current.currency))
-            emptied = {"in_stock_only": False, "product_types": ()}.get(name)
-            current = replace(current, **{name: emptied})  # type: ignore[arg-type]
+            dropped.append(_relaxed_phrase(name, getattr(hard, name), current.currency))
+            current = replace(current, filter=replace(hard, **{name: getattr(ProductFilter(), name)}))
 
     def _prefer_use(self, query: str, candidates: list[Candidate], constraints: Constraints) -> list[Candidate]:
         """Steer toward what the product is for: the catalog's items tagged for the use (under the same
@@ -161,7 +163,7 @@ class ProductAnswers:
             return candidates
         catalog = self.retriever.catalog
         have = {c.product_id for c in candidates}
-        allowed = constraints.to_filter()
+        allowed = constraints.filter
         missing = [p.id for p in catalog if p.id not in have and allowed.matches(p) and suits_use(p, use)]
         if missing:
             relevance = self.retriever.relevance(query, missing)

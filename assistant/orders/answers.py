@@ -218,17 +218,17 @@ class OrderAnswers:
         """The orders holding an item the message names ("the water bottle I ordered"), and how it was
         named; ``([], "")`` when the message names no product."""
         update = self.slots(message)
-        if update.category_from_use:  # "I need it for the gym" names a use, not an item of the order
-            update.category = None
-        kinds = set(update.product_types or ())
-        if kinds or update.category:
-            label = update.product_label or update.category or "that item"
+        # "I need it for the gym" names a use, not an item of the order
+        category = None if update.category_from_use else update.filter.category
+        kinds = set(update.filter.subcategories)
+        if kinds or category:
+            label = update.product_label or category or "that item"
             words = {singular(w) for w in re.findall(r"[a-z]+", label.lower())}
 
             def holds(item: OrderItem) -> bool:
                 product = self.tools.product(item.product_id)
                 if product is not None:
-                    return product.subcategory in kinds or (not kinds and product.category == update.category)
+                    return product.subcategory in kinds or (not kinds and product.category == category)
                 return words <= {singular(w) for w in re.findall(r"[a-z]+", item.title.lower())}
 
             return [o for o in orders if any(holds(i) for i in o.items)], f"a {label}"
@@ -273,11 +273,11 @@ class OrderAnswers:
         elif kind is ActionKind.EXCHANGE:
             named = named_items(order, text)
             item = named[0] if named else (order.items[0] if len(order.items) == 1 else None)
-            update = self.slots(text)
-            other = update.brand if update.brand and item and update.brand not in item.title else None
+            wanted = self.slots(text).filter
+            other = wanted.brand if wanted.brand and item and wanted.brand not in item.title else None
             if other and not rules.policy.exchanges.same_product_only:
                 return self._ticket(state, order, kind, text, picked)  # another product: the team arranges it
-            proposal = self.tools.propose_exchange(order, item, update.color, update.size, other)
+            proposal = self.tools.propose_exchange(order, item, wanted.color, wanted.size, other)
         else:
             proposal = self.tools.propose_return(order, [i.product_id for i in named_items(order, text)],
                                                  return_reason(text))
@@ -409,15 +409,15 @@ class OrderAnswers:
             if not self.tools.rules.check_address(address, order).allowed and not re.search(r"\d", message):
                 return None  # not an address: the shopper moved on
             return self.tools.propose_address_change(order, address)
-        update = self.slots(message)
+        wanted = self.slots(message).filter
         if action.missing == "item":
             named = named_items(order, message)
             if not named:
                 return None
-            return self.tools.propose_exchange(order, named[0], update.color, update.size)
-        if update.color or update.size:
+            return self.tools.propose_exchange(order, named[0], wanted.color, wanted.size)
+        if wanted.color or wanted.size:
             item = next(i for i in order.items if i.product_id == action.product_ids[0])
-            return self.tools.propose_exchange(order, item, update.color, update.size)
+            return self.tools.propose_exchange(order, item, wanted.color, wanted.size)
         return None
 
     def _abandon(self, state: SessionState, action: ProposedAction) -> None:

@@ -16,7 +16,8 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from knowledge.retrieval.search import ProductFilter, ProductHit, Retriever, SearchMode
+from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.search import ProductHit, Retriever, SearchMode
 
 
 def product_document(hit: ProductHit, rank: int) -> Document:

@@ -14,6 +14,7 @@ from assistant.session import Constraints
 from assistant.slots import SlotExtractor
 from knowledge.catalog import Catalog
 from knowledge.retrieval.embed import HashingEmbedder
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import Product
 
 SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
@@ -76,11 +77,11 @@ def test_amounts_are_found_with_their_currency_in_every_form() -> None:
     ("GBP", "under £80.00", "£20.00–£50.00", "over £100.00"),
 ])
 def test_budget_chips_use_the_store_currency(currency: str, under: str, between: str, over: str) -> None:
-    assert Constraints(max_price=80, currency=currency).describe() == [under]
-    assert Constraints(min_price=20, max_price=50, currency=currency).describe() == [between]
-    assert Constraints(min_price=100, currency=currency).describe() == [over]
-    chip = Constraints(category="apparel", max_price=80, currency=currency)
-    assert chip.without(under) == Constraints(category="apparel", currency=currency)
+    assert Constraints(ProductFilter(max_price=80), currency=currency).describe() == [under]
+    assert Constraints(ProductFilter(min_price=20, max_price=50), currency=currency).describe() == [between]
+    assert Constraints(ProductFilter(min_price=100), currency=currency).describe() == [over]
+    chip = Constraints(ProductFilter(category="apparel", max_price=80), currency=currency)
+    assert chip.without(under) == Constraints(ProductFilter(category="apparel"), currency=currency)
 
 
 @pytest.mark.parametrize(("currency", "message", "chip"), [
@@ -95,7 +96,7 @@ def test_a_budget_read_from_a_message_is_shown_in_the_store_currency(currency: s
     assert merged.currency == currency and merged.describe()[-1] == chip
     # a new search keeps the store's currency
     assert merged.merge(SlotExtractor(store(currency)).extract("sweaters")).currency == currency
-    assert merged.to_filter().max_price == 80.0
+    assert merged.filter.max_price == 80.0
 
 
 # -- budgets in the shopper's words ---------------------------------------------------------------------------
@@ -121,22 +122,22 @@ def test_a_budget_read_from_a_message_is_shown_in_the_store_currency(currency: s
 ])
 def test_budgets_in_the_store_currency(currency: str, message: str, low: float | None, high: float | None) -> None:
     update = SlotExtractor(store(currency)).extract(message)
-    assert (update.min_price, update.max_price) == (low, high)
+    assert (update.filter.min_price, update.filter.max_price) == (low, high)
     assert update.currency == currency
 
 
 @pytest.mark.parametrize(("currency", "budget"), [("USD", None), ("EUR", None), ("GBP", 50.0)])
 def test_pounds_are_money_only_in_a_pound_store(currency: str, budget: float | None) -> None:
-    assert SlotExtractor(store(currency)).extract("a kettlebell under 50 pounds").max_price == budget
-    assert SlotExtractor(store(currency)).extract("a kettlebell under 50 lbs").max_price is None
+    assert SlotExtractor(store(currency)).extract("a kettlebell under 50 pounds").filter.max_price == budget
+    assert SlotExtractor(store(currency)).extract("a kettlebell under 50 lbs").filter.max_price is None
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR", "GBP"])
 def test_another_currencys_symbol_is_not_read_as_a_budget(currency: str) -> None:
     others = [s for c, s in SYMBOL.items() if c != currency]
     for symbol in others:
-        assert SlotExtractor(store(currency)).extract(f"jackets under {symbol}80").max_price is None
-    assert SlotExtractor(store(currency)).extract(f"jackets under {SYMBOL[currency]}80").max_price == 80.0
+        assert SlotExtractor(store(currency)).extract(f"jackets under {symbol}80").filter.max_price is None
+    assert SlotExtractor(store(currency)).extract(f"jackets under {SYMBOL[currency]}80").filter.max_price == 80.0
 
 
 # -- prices by variant in replies -------------------------------------------------------------------------------

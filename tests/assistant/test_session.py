@@ -6,26 +6,30 @@ import pytest
 
 from assistant.session import Constraints, SessionState
 from assistant.slots import SlotUpdate
-from knowledge.retrieval.search import ProductFilter
+from knowledge.retrieval.filters import ProductFilter
 
 
-def update(cheaper: bool = False, clear_budget: bool = False, **values: object) -> SlotUpdate:
-    """A SlotUpdate that mentions exactly the given values, like SlotExtractor builds one."""
-    result = SlotUpdate(cheaper=cheaper, clear_budget=clear_budget, **values)  # type: ignore[arg-type]
-    result.mentioned = {k for k, v in values.items() if v is not None}
+def update(cheaper: bool = False, clear_budget: bool = False, product_label: str | None = None,
+           use: str | None = None, **hard: object) -> SlotUpdate:
+    """A SlotUpdate that mentions exactly the given values, like SlotExtractor builds one: ``hard`` are
+    ``ProductFilter`` fields."""
+    result = SlotUpdate(ProductFilter(**hard), product_label=product_label, use=use,  # type: ignore[arg-type]
+                        cheaper=cheaper, clear_budget=clear_budget)
+    given = {**hard, "product_label": product_label, "use": use}
+    result.mentioned = {k for k, v in given.items() if v is not None}
     return result
 
 
-RUNNING = Constraints(category="shoes", product_types=("running shoes",), product_label="running shoes",
-                      color="blue", max_price=80.0)
+RUNNING = Constraints(ProductFilter(category="shoes", subcategories=("running shoes",), color="blue", max_price=80.0),
+                      product_label="running shoes")
 
 
 # -- merge ---------------------------------------------------------------------------------------
 
 def test_unmentioned_constraints_carry_over() -> None:
     merged = RUNNING.merge(update(size="9"))
-    assert merged == Constraints(category="shoes", product_types=("running shoes",),
-                                 product_label="running shoes", color="blue", size="9", max_price=80.0)
+    assert merged == Constraints(ProductFilter(category="shoes", subcategories=("running shoes",), color="blue",
+                                               size="9", max_price=80.0), product_label="running shoes")
 
 
 def test_empty_update_changes_nothing() -> None:
@@ -34,96 +38,97 @@ def test_empty_update_changes_nothing() -> None:
 
 def test_correction_replaces_the_value() -> None:
     merged = RUNNING.merge(update(color="red"))
-    assert merged.color == "red"
-    assert merged.product_types == ("running shoes",) and merged.max_price == 80.0
+    assert merged.filter.color == "red"
+    assert merged.filter.subcategories == ("running shoes",) and merged.filter.max_price == 80.0
 
 
 def test_new_budget_replaces_old_budget() -> None:
-    assert RUNNING.merge(update(max_price=60.0)).max_price == 60.0
+    assert RUNNING.merge(update(max_price=60.0)).filter.max_price == 60.0
 
 
 def test_new_product_type_resets_old_filters() -> None:
-    start = Constraints(category="shoes", product_types=("running shoes",), product_label="running shoes",
-                        brand="Stride", color="blue", size="9", min_price=20.0, max_price=80.0)
-    merged = start.merge(update(product_types=("tents",), product_label="tents", category="outdoor"))
-    assert merged == Constraints(category="outdoor", product_types=("tents",), product_label="tents")
+    start = Constraints(ProductFilter(category="shoes", subcategories=("running shoes",), brand="Stride",
+                                      color="blue", size="9", min_price=20.0, max_price=80.0),
+                        product_label="running shoes")
+    merged = start.merge(update(subcategories=("tents",), product_label="tents", category="outdoor"))
+    assert merged == Constraints(ProductFilter(category="outdoor", subcategories=("tents",)), product_label="tents")
 
 
 def test_new_search_keeps_what_the_message_restates() -> None:
-    merged = RUNNING.merge(update(product_types=("tents",), product_label="tents", category="outdoor",
+    merged = RUNNING.merge(update(subcategories=("tents",), product_label="tents", category="outdoor",
                                   max_price=300.0))
-    assert (merged.product_types, merged.max_price, merged.color) == (("tents",), 300.0, None)
+    assert (merged.filter.subcategories, merged.filter.max_price, merged.filter.color) == (("tents",), 300.0, None)
 
 
-def test_new_category_resets_old_filters_and_product_types() -> None:
+def test_new_category_resets_old_filters_and_subcategories() -> None:
     merged = RUNNING.merge(update(category="outdoor"))
-    assert merged == Constraints(category="outdoor")
+    assert merged == Constraints(ProductFilter(category="outdoor"))
 
 
 def test_new_search_keeps_in_stock_only() -> None:
-    start = Constraints(category="shoes", color="blue", in_stock_only=True)
+    start = Constraints(ProductFilter(category="shoes", color="blue", in_stock_only=True))
     merged = start.merge(update(category="outdoor"))
-    assert merged.in_stock_only is True and merged.color is None
+    assert merged.filter.in_stock_only is True and merged.filter.color is None
 
 
 def test_same_product_type_restated_is_not_a_new_search() -> None:
-    merged = RUNNING.merge(update(product_types=("running shoes",), product_label="running shoes",
+    merged = RUNNING.merge(update(subcategories=("running shoes",), product_label="running shoes",
                                   category="shoes", size="10"))
-    assert (merged.color, merged.max_price, merged.size) == ("blue", 80.0, "10")
+    assert (merged.filter.color, merged.filter.max_price, merged.filter.size) == ("blue", 80.0, "10")
 
 
 def test_broader_category_of_same_kind_drops_the_product_type_only() -> None:
     merged = RUNNING.merge(update(category="shoes"))  # "shoes" after "running shoes"
-    assert merged.product_types == () and merged.product_label is None
-    assert (merged.category, merged.color, merged.max_price) == ("shoes", "blue", 80.0)
+    assert merged.filter.subcategories == () and merged.product_label is None
+    assert (merged.filter.category, merged.filter.color, merged.filter.max_price) == ("shoes", "blue", 80.0)
 
 
 def test_clear_budget_removes_both_bounds() -> None:
-    start = Constraints(category="shoes", min_price=20.0, max_price=80.0)
+    start = Constraints(ProductFilter(category="shoes", min_price=20.0, max_price=80.0))
     merged = start.merge(update(clear_budget=True))
-    assert merged.min_price is None and merged.max_price is None
-    assert merged.category == "shoes"
+    assert merged.filter.min_price is None and merged.filter.max_price is None
+    assert merged.filter.category == "shoes"
 
 
 def test_cheaper_is_just_below_the_reference_price() -> None:
     merged = RUNNING.merge(update(cheaper=True), cheaper_than=69.99)
-    assert merged.max_price == pytest.approx(69.98)
-    assert merged.color == "blue"
+    assert merged.filter.max_price == pytest.approx(69.98)
+    assert merged.filter.color == "blue"
 
 
 def test_cheaper_without_a_reference_keeps_the_budget() -> None:
-    assert RUNNING.merge(update(cheaper=True)).max_price == 80.0
+    assert RUNNING.merge(update(cheaper=True)).filter.max_price == 80.0
 
 
 def test_conflicting_max_keeps_the_newest_bound() -> None:
-    start = Constraints(category="shoes", min_price=60.0)
+    start = Constraints(ProductFilter(category="shoes", min_price=60.0))
     merged = start.merge(update(max_price=40.0))  # "over 60" then "under 40"
-    assert (merged.min_price, merged.max_price) == (None, 40.0)
+    assert (merged.filter.min_price, merged.filter.max_price) == (None, 40.0)
 
 
 def test_conflicting_min_keeps_the_newest_bound() -> None:
-    start = Constraints(category="shoes", max_price=40.0)
+    start = Constraints(ProductFilter(category="shoes", max_price=40.0))
     merged = start.merge(update(min_price=60.0))  # "under 40" then "over 60"
-    assert (merged.min_price, merged.max_price) == (60.0, None)
+    assert (merged.filter.min_price, merged.filter.max_price) == (60.0, None)
 
 
 def test_cheaper_below_the_minimum_drops_the_minimum() -> None:
-    start = Constraints(category="shoes", min_price=100.0)
+    start = Constraints(ProductFilter(category="shoes", min_price=100.0))
     merged = start.merge(update(cheaper=True), cheaper_than=89.99)
-    assert (merged.min_price, merged.max_price) == (None, pytest.approx(89.98))
+    assert (merged.filter.min_price, merged.filter.max_price) == (None, pytest.approx(89.98))
 
 
 def test_merge_returns_a_new_object() -> None:
-    before = Constraints(category="shoes")
+    before = Constraints(ProductFilter(category="shoes"))
     before.merge(update(color="red"))
-    assert before.color is None
+    assert before.filter.color is None
 
 
-# -- describe and to_filter --------------------------------------------------------------------------
+# -- describe and the store filter ------------------------------------------------------------------
 
 def test_describe_chips_in_order() -> None:
-    constraints = Constraints(category="shoes", product_label="running shoes", brand="Stride", color="blue",
-                              size="9", max_price=80.0, in_stock_only=True)
+    constraints = Constraints(ProductFilter(category="shoes", brand="Stride", color="blue", size="9", max_price=80.0,
+                                            in_stock_only=True), product_label="running shoes")
     assert constraints.describe() == ["running shoes", "Stride", "blue", "size 9", "under $80.00", "in stock"]
 
 
@@ -131,25 +136,26 @@ def test_describe_chips_in_order() -> None:
     (50.0, 100.0, "$50.00–$100.00"), (None, 80.0, "under $80.00"), (30.0, None, "over $30.00"),
 ])
 def test_describe_budget_chip(low: float | None, high: float | None, chip: str) -> None:
-    assert Constraints(category="toys", min_price=low, max_price=high).describe() == ["toys", chip]
+    assert Constraints(ProductFilter(category="toys", min_price=low, max_price=high)).describe() == ["toys", chip]
 
 
 def test_describe_empty_and_category_only() -> None:
     assert Constraints().describe() == []
-    assert Constraints(category="outdoor").describe() == ["outdoor"]
+    assert Constraints(ProductFilter(category="outdoor")).describe() == ["outdoor"]
 
 
-def test_to_filter_renames_product_types_and_drops_the_label() -> None:
-    constraints = Constraints(category="shoes", product_types=("running shoes", "trail running shoes"),
-                              product_label="running shoes", brand="Stride", color="blue", size="9",
-                              min_price=20.0, max_price=80.0, in_stock_only=True)
-    assert constraints.to_filter() == ProductFilter(
+def test_the_store_filter_holds_the_messages_hard_values_and_not_the_label() -> None:
+    merged = Constraints().merge(update(
+        category="shoes", subcategories=("running shoes", "trail running shoes"), product_label="running shoes",
+        brand="Stride", color="blue", size="9", min_price=20.0, max_price=80.0, in_stock_only=True))
+    assert merged.filter == ProductFilter(
         category="shoes", subcategories=("running shoes", "trail running shoes"), brand="Stride", color="blue",
         size="9", min_price=20.0, max_price=80.0, in_stock_only=True)
+    assert merged.product_label == "running shoes"
 
 
 def test_empty_constraints_give_no_store_filter() -> None:
-    assert Constraints().to_filter() == ProductFilter()
+    assert Constraints().filter == ProductFilter()
 
 
 # -- references to shown products -------------------------------------------------------------------
@@ -187,14 +193,14 @@ def test_hash_number_references(text: str, picks: list[str]) -> None:
 # -- the use slot and cleared constraints -----------------------------------------------------------
 
 def test_use_is_a_chip_after_size_and_before_the_budget() -> None:
-    constraints = Constraints(category="shoes", product_label="running shoes", color="blue", size="9",
-                              use="flat feet", max_price=80.0)
+    constraints = Constraints(ProductFilter(category="shoes", color="blue", size="9", max_price=80.0),
+                              product_label="running shoes", use="flat feet")
     assert constraints.describe() == ["running shoes", "blue", "size 9", "for flat feet", "under $80.00"]
 
 
 def test_use_is_never_a_store_filter() -> None:
-    assert Constraints(use="hiking").to_filter() == ProductFilter()
-    assert Constraints(category="shoes", use="hiking").to_filter() == ProductFilter(category="shoes")
+    assert Constraints().merge(update(use="hiking")).filter == ProductFilter()
+    assert Constraints().merge(update(category="shoes", use="hiking")).filter == ProductFilter(category="shoes")
 
 
 def test_use_carries_over_refinements_and_is_replaced_by_a_correction() -> None:
@@ -206,22 +212,23 @@ def test_use_carries_over_refinements_and_is_replaced_by_a_correction() -> None:
 
 def test_new_search_drops_the_use_unless_restated() -> None:
     start = RUNNING.merge(update(use="flat feet"))
-    assert start.merge(update(product_types=("tents",), product_label="tents", category="outdoor")).use is None
-    restated = start.merge(update(product_types=("tents",), product_label="tents", category="outdoor", use="camping"))
+    assert start.merge(update(subcategories=("tents",), product_label="tents", category="outdoor")).use is None
+    restated = start.merge(update(subcategories=("tents",), product_label="tents", category="outdoor", use="camping"))
     assert restated.use == "camping"
 
 
 @pytest.mark.parametrize("name", ["color", "size", "brand", "use"])
 def test_cleared_constraint_is_dropped_and_the_rest_kept(name: str) -> None:
-    start = Constraints(category="shoes", brand="Stride", color="blue", size="9", use="hiking", max_price=80.0)
+    start = Constraints(ProductFilter(category="shoes", brand="Stride", color="blue", size="9", max_price=80.0),
+                        use="hiking")
     cleared = update()
     cleared.cleared = {name}
     merged = start.merge(cleared)
-    assert getattr(merged, name) is None
-    assert merged.max_price == 80.0 and merged.category == "shoes"
+    assert getattr(merged.filter if name != "use" else merged, name) is None
+    assert merged.filter.max_price == 80.0 and merged.filter.category == "shoes"
 
 
 def test_cleared_constraint_restated_in_the_same_message_keeps_the_new_value() -> None:
     restated = update(color="red")
     restated.cleared = {"color"}
-    assert RUNNING.merge(restated).color == "red"
+    assert RUNNING.merge(restated).filter.color == "red"

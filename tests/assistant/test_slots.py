@@ -60,7 +60,7 @@ def extractor() -> SlotExtractor:
 ])
 def test_budget_phrases(extractor: SlotExtractor, text: str, low: float | None, high: float | None) -> None:
     update = extractor.extract(text)
-    assert (update.min_price, update.max_price) == (low, high)
+    assert (update.filter.min_price, update.filter.max_price) == (low, high)
     assert ("min_price" in update.mentioned) is (low is not None)
     assert ("max_price" in update.mentioned) is (high is not None)
 
@@ -68,14 +68,14 @@ def test_budget_phrases(extractor: SlotExtractor, text: str, low: float | None, 
 def test_cheaper_sets_flag_not_a_price(extractor: SlotExtractor) -> None:
     update = extractor.extract("cheaper")
     assert update.cheaper is True
-    assert update.max_price is None and update.min_price is None
+    assert update.filter.max_price is None and update.filter.min_price is None
     assert not update.is_empty()
 
 
 def test_any_price_clears_the_budget(extractor: SlotExtractor) -> None:
     update = extractor.extract("any price is fine")
     assert update.clear_budget is True
-    assert update.max_price is None and update.min_price is None
+    assert update.filter.max_price is None and update.filter.min_price is None
 
 
 @pytest.mark.parametrize(("text", "budget"), [
@@ -84,8 +84,8 @@ def test_any_price_clears_the_budget(extractor: SlotExtractor) -> None:
 ])
 def test_numbers_with_units_are_not_money(extractor: SlotExtractor, text: str, budget: float | None) -> None:
     update = extractor.extract(text)
-    assert update.min_price is None
-    assert update.max_price == budget
+    assert update.filter.min_price is None
+    assert update.filter.max_price == budget
 
 
 @pytest.mark.parametrize("text", [
@@ -93,11 +93,11 @@ def test_numbers_with_units_are_not_money(extractor: SlotExtractor, text: str, b
 ])
 def test_units_after_a_budget_word_are_not_money(extractor: SlotExtractor, text: str) -> None:
     update = extractor.extract(text)
-    assert update.min_price is None and update.max_price is None, (update.min_price, update.max_price)
+    assert update.filter.min_price is None and update.filter.max_price is None, update.filter
 
 
 def test_thousands_separator_in_a_budget(extractor: SlotExtractor) -> None:
-    assert extractor.extract("a monitor under $1,000").max_price == 1000.0
+    assert extractor.extract("a monitor under $1,000").filter.max_price == 1000.0
 
 
 # -- colors, sizes, brands, categories ------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_thousands_separator_in_a_budget(extractor: SlotExtractor) -> None:
 ])
 def test_colors_and_synonyms(extractor: SlotExtractor, text: str, color: str) -> None:
     update = extractor.extract(text)
-    assert update.color == color
+    assert update.filter.color == color
     assert "color" in update.mentioned
 
 
@@ -117,29 +117,29 @@ def test_colors_and_synonyms(extractor: SlotExtractor, text: str, color: str) ->
 ])
 def test_sizes(extractor: SlotExtractor, text: str, size: str) -> None:
     update = extractor.extract(text)
-    assert update.size == size
+    assert update.filter.size == size
     assert "size" in update.mentioned
 
 
 def test_bare_unambiguous_letter_size(extractor: SlotExtractor) -> None:
-    assert extractor.extract("XL please").size == "XL"
+    assert extractor.extract("XL please").filter.size == "XL"
 
 
 def test_sizes_are_not_read_from_object_sizes(extractor: SlotExtractor) -> None:
-    assert extractor.extract("a large tent").size is None
-    assert extractor.extract("a small backpack").size is None
+    assert extractor.extract("a large tent").filter.size is None
+    assert extractor.extract("a small backpack").filter.size is None
 
 
 def test_brand_is_matched_case_insensitively_and_returned_as_in_catalog(extractor: SlotExtractor) -> None:
     update = extractor.extract("anything from stride?")
-    assert update.brand == "Stride"
+    assert update.filter.brand == "Stride"
     assert "brand" in update.mentioned
 
 
 def test_no_slots_in_plain_chat(extractor: SlotExtractor) -> None:
     update = extractor.extract("hello, how are you")
     assert update.is_empty()
-    assert update.category is None and update.brand is None and update.color is None
+    assert update.filter.category is None and update.filter.brand is None and update.filter.color is None
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -150,53 +150,54 @@ def test_no_slots_in_plain_chat(extractor: SlotExtractor) -> None:
 ])
 def test_category_words(extractor: SlotExtractor, text: str, category: str) -> None:
     update = extractor.extract(text)
-    assert update.category == category
-    assert not update.product_types
+    assert update.filter.category == category
+    assert not update.filter.subcategories
 
 
 def test_category_words_of_categories_the_store_lacks_are_ignored(extractor: SlotExtractor) -> None:
-    assert extractor.extract("a new dog leash").category is None  # no pets category in this store
+    assert extractor.extract("a new dog leash").filter.category is None  # no pets category in this store
 
 
 # -- product types --------------------------------------------------------------------------------
 
 def test_full_subcategory_name_beats_shorter_names(extractor: SlotExtractor) -> None:
     update = extractor.extract("trail running shoes for muddy paths")
-    assert update.product_types == ("trail running shoes",)
+    assert update.filter.subcategories == ("trail running shoes",)
     assert update.product_label == "trail running shoes"
-    assert update.category == "shoes"
+    assert update.filter.category == "shoes"
 
 
 def test_shorter_full_name_matches_only_itself(extractor: SlotExtractor) -> None:
     update = extractor.extract("running shoes")
-    assert update.product_types == ("running shoes",)
+    assert update.filter.subcategories == ("running shoes",)
 
 
 def test_head_noun_matches_every_subcategory_ending_in_it(extractor: SlotExtractor) -> None:
     update = extractor.extract("headphones for the office")
-    assert update.product_types == ("noise cancelling headphones", "wired headphones")
+    assert update.filter.subcategories == ("noise cancelling headphones", "wired headphones")
     assert update.product_label == "headphones"
-    assert update.category == "electronics"
+    assert update.filter.category == "electronics"
     jackets = extractor.extract("jackets")
-    assert jackets.product_types == ("rain jackets", "winter jackets")
+    assert jackets.filter.subcategories == ("rain jackets", "winter jackets")
 
 
 def test_singular_names_match_plural_subcategories(extractor: SlotExtractor) -> None:
     update = extractor.extract("a tent")
-    assert update.product_types == ("tents",)
-    assert update.category == "outdoor"
+    assert update.filter.subcategories == ("tents",)
+    assert update.filter.category == "outdoor"
 
 
-def test_category_name_head_noun_gives_no_product_types(extractor: SlotExtractor) -> None:
+def test_category_name_head_noun_gives_no_subcategories(extractor: SlotExtractor) -> None:
     update = extractor.extract("shoes")
-    assert update.category == "shoes"
-    assert update.product_types is None
-    assert "product_types" not in update.mentioned
+    assert update.filter.category == "shoes"
+    assert update.filter.subcategories == ()
+    assert "subcategories" not in update.mentioned
 
 
 def test_product_type_and_constraints_together(extractor: SlotExtractor) -> None:
     update = extractor.extract("Stride running shoes in blue, size 9, under $80")
-    assert (update.product_types, update.brand, update.color, update.size, update.max_price) == (
+    hard = update.filter
+    assert (hard.subcategories, hard.brand, hard.color, hard.size, hard.max_price) == (
         ("running shoes",), "Stride", "blue", "9", 80.0)
 
 
@@ -206,8 +207,8 @@ def test_subcategory_shared_across_categories_has_no_single_category() -> None:
         make_product("B", "Beta Trail Shell", "Beta", "outdoor", "rain jacket", 90.0),
     ])
     update = SlotExtractor(catalog).extract("a rain jacket")
-    assert set(update.product_types or ()) == {"rain jackets", "rain jacket"}
-    assert update.category is None  # filtering on one category would hide the other's jackets
+    assert set(update.filter.subcategories) == {"rain jackets", "rain jacket"}
+    assert update.filter.category is None  # filtering on one category would hide the other's jackets
 
 
 # -- refinement or new request ---------------------------------------------------------------------
@@ -291,18 +292,18 @@ def test_synonyms_only_for_tags_the_store_has(tagged: SlotExtractor) -> None:
 
 def test_category_comes_from_the_rest_of_the_message_before_the_use(tagged: SlotExtractor) -> None:
     shoes = tagged.extract("shoes for a toddler")
-    assert (shoes.category, shoes.use, shoes.category_from_use) == ("shoes", "toddler", False)
+    assert (shoes.filter.category, shoes.use, shoes.category_from_use) == ("shoes", "toddler", False)
     camping = tagged.extract("something for camping")
-    assert (camping.category, camping.use, camping.category_from_use) == ("outdoor", "camping", True)
+    assert (camping.filter.category, camping.use, camping.category_from_use) == ("outdoor", "camping", True)
 
 
 def test_keep_category_forgets_a_category_read_only_from_the_use(tagged: SlotExtractor) -> None:
     update = tagged.extract("what about for camping?")
     update.keep_category()
-    assert update.category is None and "category" not in update.mentioned and update.use == "camping"
+    assert update.filter.category is None and "category" not in update.mentioned and update.use == "camping"
     shoes = tagged.extract("shoes for camping")
     shoes.keep_category()
-    assert shoes.category == "shoes"
+    assert shoes.filter.category == "shoes"
 
 
 def test_a_use_alone_is_a_refinement(tagged: SlotExtractor) -> None:
@@ -334,7 +335,7 @@ def test_suits_use_reads_tags_and_attributes() -> None:
 ])
 def test_negated_comparisons(extractor: SlotExtractor, text: str, low: float | None, high: float | None) -> None:
     update = extractor.extract(text)
-    assert (update.min_price, update.max_price) == (low, high)
+    assert (update.filter.min_price, update.filter.max_price) == (low, high)
 
 
 @pytest.mark.parametrize("text", [
@@ -358,4 +359,4 @@ def test_clearing_a_constraint(extractor: SlotExtractor, text: str, cleared: set
 
 def test_a_new_value_is_not_a_clearing(extractor: SlotExtractor) -> None:
     assert extractor.extract("any size 10?").cleared == set()
-    assert extractor.extract("any size 10?").size == "10"
+    assert extractor.extract("any size 10?").filter.size == "10"

@@ -76,8 +76,8 @@ def small() -> SlotExtractor:
 ])
 def test_a_t_shirt_in_purple(store: SlotExtractor, text: str) -> None:
     update = store.extract(text)
-    assert (update.category, update.color) == ("t-shirt", "purple")
-    assert not update.product_types  # this store has no subcategories: the category is the kind
+    assert (update.filter.category, update.filter.color) == ("t-shirt", "purple")
+    assert not update.filter.subcategories  # this store has no subcategories: the category is the kind
     assert {"category", "color"} <= update.mentioned
 
 
@@ -86,7 +86,7 @@ def test_a_t_shirt_in_purple(store: SlotExtractor, text: str) -> None:
     ("a water-bottle", "water bottle"), ("an office chair", "office chair"), ("office chairs", "office chair"),
 ])
 def test_every_category_name_is_a_word_of_the_store(store: SlotExtractor, text: str, category: str) -> None:
-    assert store.extract(text).category == category
+    assert store.extract(text).filter.category == category
 
 
 def test_colours_and_sizes_of_variants_count(store: SlotExtractor) -> None:
@@ -94,27 +94,27 @@ def test_colours_and_sizes_of_variants_count(store: SlotExtractor) -> None:
     assert "purple" in words.colors and "750 ml" in words.sizes  # in no attributes, only in variants
     assert "purple" in three_things().colors  # the catalog (and the search filter) counts them too
     update = store.extract("a water bottle in size 750 ml")
-    assert (update.category, update.size) == ("water bottle", "750 ml")
+    assert (update.filter.category, update.filter.size) == ("water bottle", "750 ml")
 
 
 def test_colour_synonyms_lead_to_the_store_spelling(store: SlotExtractor) -> None:
-    assert store.extract("an office chair in grey").color == "gray"
+    assert store.extract("an office chair in grey").filter.color == "gray"
     grey_store = SlotExtractor(Catalog([product("C-1", "Slate Chair", "Slate", "chairs", colors=("grey",))]))
-    assert grey_store.extract("a chair in gray").color == "grey"  # the store writes it "grey"
-    assert store.extract("a tee in maroon").color is None  # neither burgundy nor maroon is sold here
+    assert grey_store.extract("a chair in gray").filter.color == "grey"  # the store writes it "grey"
+    assert store.extract("a tee in maroon").filter.color is None  # neither burgundy nor maroon is sold here
 
 
 def test_brands_come_from_the_catalog(store: SlotExtractor, small: SlotExtractor) -> None:
-    assert store.extract("anything from postura?").brand == "Postura"
-    assert small.extract("anything from postura?").brand is None
+    assert store.extract("anything from postura?").filter.brand == "Postura"
+    assert small.extract("anything from postura?").filter.brand is None
 
 
 def test_parts_of_combined_category_names() -> None:
     extractor = SlotExtractor(combined_names())
-    assert extractor.extract("something for home and garden").category == "home & garden"
-    assert extractor.extract("a garden trowel").category == "home & garden"
-    assert extractor.extract("a board game for four").category == "toys & games"  # "board game" → games
-    assert extractor.extract("new sneakers").category is None
+    assert extractor.extract("something for home and garden").filter.category == "home & garden"
+    assert extractor.extract("a garden trowel").filter.category == "home & garden"
+    assert extractor.extract("a board game for four").filter.category == "toys & games"  # "board game" → games
+    assert extractor.extract("new sneakers").filter.category is None
 
 
 # -- general synonyms: only where they lead to the store's words -------------------------------------
@@ -126,7 +126,7 @@ def test_general_synonyms_that_lead_nowhere_in_this_store_are_dropped(store: Slo
     assert not {"sneaker", "footwear", "cooking", "gadget", "tent", "camping"} & set(kinds)
     for text in ("new sneakers", "some footwear", "a gadget", "a gift for my dad who likes cooking"):
         update = store.extract(text)
-        assert update.category is None and not update.product_types, text
+        assert update.filter.category is None and not update.filter.subcategories, text
 
 
 def test_one_general_word_means_what_each_store_has(store: SlotExtractor, small: SlotExtractor,
@@ -135,53 +135,53 @@ def test_one_general_word_means_what_each_store_has(store: SlotExtractor, small:
     assert small.store_vocabulary.kinds["tee"] == Kind("apparel")  # no t-shirts there: the broader kind
     assert demo.store_vocabulary.kinds["tee"] == Kind("apparel", ("t-shirts",))  # the demo's product type
     update = demo.extract("a tee in purple")
-    assert (update.category, update.product_types, update.product_label, update.color) == (
+    assert (update.filter.category, update.filter.subcategories, update.product_label, update.filter.color) == (
         "apparel", ("t-shirts",), "tee", "purple")
-    assert small.extract("new sneakers").category == "shoes"
-    assert demo.extract("some trousers").product_types == ("pants",)
+    assert small.extract("new sneakers").filter.category == "shoes"
+    assert demo.extract("some trousers").filter.subcategories == ("pants",)
 
 
 def test_words_of_one_store_do_not_reach_another(store: SlotExtractor, small: SlotExtractor,
                                                  demo: SlotExtractor) -> None:
-    assert store.extract("an office chair").category == "office chair"
-    assert demo.extract("an office chair").product_types == ("office chairs",)
+    assert store.extract("an office chair").filter.category == "office chair"
+    assert demo.extract("an office chair").filter.subcategories == ("office chairs",)
     office = small.extract("an office chair")  # the small store sells no chairs and has no office
-    assert office.category is None and not office.product_types
-    assert small.extract("a water bottle").product_types == ("water bottles",)
-    assert demo.extract("a new dog leash").category == "pets"
-    assert store.extract("a new dog leash").category is None
+    assert office.filter.category is None and not office.filter.subcategories
+    assert small.extract("a water bottle").filter.subcategories == ("water bottles",)
+    assert demo.extract("a new dog leash").filter.category == "pets"
+    assert store.extract("a new dog leash").filter.category is None
 
 
 def test_the_demo_store_keeps_its_broad_words(demo: SlotExtractor) -> None:
     for text, category in [("something for camping", "outdoor"), ("a gift for my dad who likes cooking", "kitchen"),
                            ("a gadget for my dad", "electronics"), ("new sneakers", "shoes"), ("some footwear", "shoes"),
                            ("skincare for my mom", "beauty"), ("clothes for a trip", "apparel")]:
-        assert demo.extract(text).category == category, text
+        assert demo.extract(text).filter.category == category, text
 
 
 def test_a_kettle_for_pour_over_stays_a_kettle(demo: SlotExtractor) -> None:
     """Respelling ("pour over" → "pour-over") never turns what it is for into what it is."""
     update = demo.extract("gooseneck kettle for pour over")
-    assert update.product_types == ("electric kettles",)
-    assert demo.extract("a pour over set").product_types == ("pour-over",)
+    assert update.filter.subcategories == ("electric kettles",)
+    assert demo.extract("a pour over set").filter.subcategories == ("pour-over",)
 
 
 # -- the store's own synonyms --------------------------------------------------------------------------
 
 def test_store_synonyms(store: SlotExtractor) -> None:
-    assert store.extract("a flask").category is None  # no general synonym makes a flask a water bottle
+    assert store.extract("a flask").filter.category is None  # no general synonym makes a flask a water bottle
     own = SlotExtractor(three_things(), {"water bottle": ["flask", "canteen"], "purple": ["violet"],
                                          "Postura": ["posture co"]})
     flask = own.extract("two flasks in violet")
-    assert (flask.category, flask.color) == ("water bottle", "purple")
-    assert own.extract("a steel canteen").category == "water bottle"
-    assert own.extract("a chair by posture co").brand == "Postura"
+    assert (flask.filter.category, flask.filter.color) == ("water bottle", "purple")
+    assert own.extract("a steel canteen").filter.category == "water bottle"
+    assert own.extract("a chair by posture co").filter.brand == "Postura"
 
 
 def test_store_synonyms_win_over_head_nouns(demo: SlotExtractor) -> None:
-    assert demo.extract("a desk chair").product_types == ("standing desks",)  # "desk" is the demo's head noun
+    assert demo.extract("a desk chair").filter.subcategories == ("standing desks",)  # "desk" is the demo's head noun
     own = SlotExtractor(Catalog(catalog_products()), {"office chairs": ["desk chair"]})
-    assert own.extract("a desk chair").product_types == ("office chairs",)
+    assert own.extract("a desk chair").filter.subcategories == ("office chairs",)
 
 
 def test_a_store_synonym_under_a_word_the_catalog_lacks_is_an_error() -> None:
@@ -190,7 +190,7 @@ def test_a_store_synonym_under_a_word_the_catalog_lacks_is_an_error() -> None:
     with pytest.raises(UnknownStoreWord, match="'running shoes'"):  # a product type of another store
         SlotExtractor(three_things(), {"running shoes": ["runners"]})
     runners = SlotExtractor(Catalog(catalog_products()), {"running shoes": ["runners"]}).extract("runners")
-    assert runners.product_types == ("running shoes",)
+    assert runners.filter.subcategories == ("running shoes",)
 
 
 def test_store_synonyms_from_settings_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,13 +199,13 @@ def test_store_synonyms_from_settings_end_to_end(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("AISLE_CONFIG", str(config))
     settings = Settings()
     assert settings.vocabulary.synonyms == {"water bottle": ["flask", "canteen"]}
-    assert SlotExtractor(three_things(), settings.vocabulary.synonyms).extract("a flask").category == "water bottle"
+    assert SlotExtractor(three_things(), settings.vocabulary.synonyms).extract("a flask").filter.category == "water bottle"
     # the same setting does not fit a store without water bottles: the error names the key
     with pytest.raises(UnknownStoreWord, match="'water bottle'"):
         SlotExtractor(combined_names(), settings.vocabulary.synonyms)
     monkeypatch.setenv("AISLE_VOCABULARY__SYNONYMS", '{"office chair": ["desk chair"]}')
     from_env = Settings().vocabulary.synonyms
-    assert SlotExtractor(three_things(), from_env).extract("a desk chair").category == "office chair"
+    assert SlotExtractor(three_things(), from_env).extract("a desk chair").filter.category == "office chair"
 
 
 def test_settings_refuse_ambiguous_or_empty_synonyms() -> None:

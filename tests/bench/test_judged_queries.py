@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from knowledge.demo_store import CATALOG
-from knowledge.retrieval.search import ProductFilter
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import Product
 
 JUDGED = Path(__file__).resolve().parents[2] / "bench" / "data" / "judged_queries.jsonl"

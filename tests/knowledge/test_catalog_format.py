@@ -15,8 +15,9 @@ from pydantic import ValidationError
 from knowledge.catalog import Catalog
 from knowledge.importers import read_records
 from knowledge.retrieval.embed import HashingEmbedder
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.retrieval.lexical import FilterColumns
-from knowledge.retrieval.search import PRODUCTS, ProductFilter, Retriever, product_record
+from knowledge.retrieval.search import PRODUCTS, Retriever, product_record
 from knowledge.retrieval.vector_index import VectorIndex
 from knowledge.schemas import Product
 

@@ -12,7 +12,8 @@ import pytest
 from aisle.wiring import Services
 from assistant.config import RetrievalSettings, Settings
 from knowledge.ingest import index_mismatches
-from knowledge.retrieval.search import PRODUCTS, ProductFilter
+from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.search import PRODUCTS
 
 pytestmark = pytest.mark.slow  # the real MiniLM embedder and a Chroma server
 

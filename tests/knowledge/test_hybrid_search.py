@@ -10,13 +10,13 @@ from langchain_core.documents import Document
 
 from assistant.answers.faq import FaqAnswers
 from knowledge.catalog import Catalog
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.retrieval.langchain_retriever import FaqRetriever, ProductRetriever
 from knowledge.retrieval.lexical import LexicalIndex
 from knowledge.retrieval.search import (
     FAQ,
     FAQ_CHUNKS,
     LONG_ENTRY_WORDS,
-    ProductFilter,
     Retriever,
     current_faq,
     faq_chunk_records,

@@ -18,7 +18,8 @@ import pytest
 from aisle.wiring import Services
 from assistant.config import Settings
 from knowledge.ingest import expected_index, index_mismatches
-from knowledge.retrieval.search import PRODUCTS, ProductFilter
+from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.search import PRODUCTS
 from knowledge.store.store_lock import MARKER_FILE, IngestRunning, ingest_lock, ingest_running
 
 pytestmark = pytest.mark.slow  # the real MiniLM embedder

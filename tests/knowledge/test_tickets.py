@@ -8,6 +8,7 @@ import pytest
 
 from assistant.handoff import Handoff, is_frustrated, summarise
 from assistant.session import Constraints, SessionState, Turn
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.store.database import StoreDatabase
 from knowledge.store.tickets import HandoffReason, TicketStore
 
@@ -39,7 +40,7 @@ def test_one_open_ticket_per_session_and_a_first_come_queue(store: TicketStore) 
 
 
 def test_summary_says_who_why_what_and_the_last_messages() -> None:
-    state = SessionState(customer_id=None, constraints=Constraints(category="shoes", max_price=80.0))
+    state = SessionState(customer_id=None, constraints=Constraints(ProductFilter(category="shoes", max_price=80.0)))
     state.turns = [Turn("user", "running shoes under 80", "product_search"), Turn("assistant", "...")]
     state.pending_order_id, state.failed_verifications = "MM-100123", 2
     text = summarise(state, HandoffReason.REPEATED_FAILURE, None, "why won't you help me")

@@ -9,11 +9,10 @@ import pytest
 
 from knowledge.catalog import Catalog
 from knowledge.retrieval.embed import HashingEmbedder
-from knowledge.retrieval.filters import FieldIn
+from knowledge.retrieval.filters import FieldIn, ProductFilter
 from knowledge.retrieval.search import (
     FAQ,
     PRODUCTS,
-    ProductFilter,
     Retriever,
     current_faq,
     faq_record,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.retrieval.search import ProductFilter
+from knowledge.retrieval.filters import ProductFilter
 from knowledge.retrieval.vector_index import chroma_where
 from recommender.store_candidates import RELEVANCE_MARGIN, gather_candidates
 

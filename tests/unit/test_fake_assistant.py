@@ -90,8 +90,8 @@ def test_slots_are_read_in_the_stores_own_terms(fake_store) -> None:
     currency = fake_store.current.catalog.currency
     word = {"USD": "dollars", "EUR": "euros"}[currency]
     update = fake_store.current.assistant.router.slots.extract(f"a t-shirt in black under 40 {word}")
-    assert update.color == "black" and update.max_price == 40.0 and update.currency == currency
+    assert update.filter.color == "black" and update.filter.max_price == 40.0 and update.currency == currency
     if fake_store.store_name == "Kestrel Supply":
-        assert update.category == "t-shirt"
+        assert update.filter.category == "t-shirt"
     else:
-        assert (update.category, update.product_types) == ("apparel", ("t-shirts",))
+        assert (update.filter.category, update.filter.subcategories) == ("apparel", ("t-shirts",))
