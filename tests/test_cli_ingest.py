@@ -158,4 +158,4 @@ def test_a_stored_policy_is_kept_and_guards_later_imports(tmp_path, store_files)
 
     db.set_meta("policy", json.dumps({"exchanges": {"handling": "self_service", "limit_faq": "gone"}}))
     with pytest.raises(PolicyFileError, match="exchanges.limit_faq: FAQ entry 'gone'"):
-        Services(Settings(data_dir=data_dir)).policy  # noqa: B018
+        Services(Settings(data_dir=data_dir)).current.policy  # noqa: B018

@@ -9,6 +9,7 @@ embedding vote; a message far from every example is out of scope.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -74,22 +75,24 @@ class IntentClassifier:
         self.examples = examples or load_examples()
         self.oos_threshold = oos_threshold
         self.top_n = top_n
-        self._labels: list[str] = []
-        self._matrix: np.ndarray | None = None
+        self._fitted: tuple[np.ndarray, np.ndarray] | None = None
+        self._fitting = threading.Lock()
 
-    def _fit(self) -> np.ndarray:
-        if self._matrix is None:
-            texts = []
-            for label, utterances in self.examples.items():
-                texts += utterances
-                self._labels += [label] * len(utterances)
-            self._matrix = self.embedder.embed(texts)
-        return self._matrix
+    def _fit(self) -> tuple[np.ndarray, np.ndarray]:
+        """The examples' embeddings and their labels, computed once (first messages may arrive at once)."""
+        with self._fitting:
+            if self._fitted is None:
+                texts: list[str] = []
+                labels: list[str] = []
+                for label, utterances in self.examples.items():
+                    texts += utterances
+                    labels += [label] * len(utterances)
+                self._fitted = (self.embedder.embed(texts), np.array(labels))
+            return self._fitted
 
     def embedding_scores(self, text: str) -> dict[str, float]:
-        matrix = self._fit()
+        matrix, labels = self._fit()
         sims = matrix @ self.embedder.embed([text])[0]
-        labels = np.array(self._labels)
         scores = {}
         for label in self.examples:
             top = np.sort(sims[labels == label])[-self.top_n :]

@@ -157,7 +157,7 @@ def test_readers_keep_searching_while_an_ingest_runs(tmp_path: Path, embedder) -
     writer.ingest(catalog=write(tmp_path / "a.jsonl", rows))
     reader = services(data)
     reader.embedder = embedder
-    assert reader.retriever.search_products("stoneware kettle", k=3)
+    assert reader.current.retriever.search_products("stoneware kettle", k=3)
 
     results: list[int] = []
     errors: list[BaseException] = []
@@ -166,7 +166,7 @@ def test_readers_keep_searching_while_an_ingest_runs(tmp_path: Path, embedder) -
     def search() -> None:
         while not done.is_set():
             try:
-                results.append(len(reader.retriever.search_products("stoneware kettle", ProductFilter(color="red"), k=5)))
+                results.append(len(reader.current.retriever.search_products("stoneware kettle", ProductFilter(color="red"), k=5)))
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             reader.reload()  # as after an ingest: catalog and BM25 re-read from the store

@@ -85,7 +85,7 @@ def test_whole_turn_loop_runs_on_the_openai_backend(server, settings, services) 
 
     assert services.is_built()  # the demo store this test reuses
     remote = settings.model_copy(update={"llm": LLMSettings(backend="openai", base_url=server)})
-    assistant = Services(remote).assistant
+    assistant = Services(remote).current.assistant
     reply = assistant.respond(SessionState(), "waterproof hiking boots")
     assert reply.intent == "product_search" and reply.products
     assert reply.text.startswith("Here are some boots.") and not reply.used_fallback
