@@ -1,8 +1,8 @@
 """Wiring: build every part of Aisle from ``Settings``, lazily, once per process.
 
 ``Services`` holds what lives as long as the process (database, index, models, conversations, the
-application services); ``CurrentStore`` holds what is derived from the store's data (catalog, FAQ,
-policy, search, ranking, the assistant) and is replaced whole after an ingest or a retrain. Nothing
+application services); what is derived from the store's data is its ``current`` store
+(``aisle/current_store.py``), replaced whole after an ingest or a retrain. Nothing
 heavy is imported or loaded until a property is first used, so the CLI's ``--help`` and the web
 app's start stay fast; models load on the first message (or on ``warm_up``).
 """
@@ -15,190 +15,36 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aisle.current_store import CurrentStore
 from assistant.config import Settings
-from assistant.errors import AisleError, StoreNotBuilt
-from knowledge.catalog import Catalog
+from assistant.errors import AisleError
 from knowledge.ingest import IngestReport, ingest_store
 from knowledge.sample_stores import DEFAULT_STORE, sample_store
 from knowledge.store.database import StoreDatabase, SyncCounts
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from assistant.chat import Assistant
     from assistant.conversations import Conversations
     from assistant.feedback import FeedbackLog
     from assistant.identity import EmbedTokens
     from assistant.intents.classifier import IntentClassifier
     from assistant.intents.store import StoreIntents
     from assistant.llm import ChatModel
-    from assistant.orders.numbers import OrderNumbers
     from assistant.services.admin import AdminService
     from assistant.services.copilot import CopilotService
     from assistant.services.shopper import ShopperService
     from knowledge.retrieval.embed import SentenceTransformerEmbedder
     from knowledge.retrieval.index import ProductIndex
-    from knowledge.retrieval.lexical import LexicalIndex
-    from knowledge.retrieval.search import Retriever
-    from knowledge.schemas import FaqEntry
     from knowledge.store.conversations import ConversationStore
     from knowledge.store.journal import Journal
     from knowledge.store.order_log import OrderLog
     from knowledge.store.sessions import SessionRegistry
     from knowledge.store.tickets import TicketStore
-    from knowledge.store_policy import StorePolicy
-    from recommender.history import HistoryItem
-    from recommender.ranker import Ranker
     from recommender.scorer import EmbeddingInterestScorer
-    from recommender.store_candidates import HistoryCandidates
 
 # The app never reaches a model hub: everything is loaded from local files.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-
-class CurrentStore:
-    """What Aisle derives from the store's data as it is now, each part built on first use."""
-
-    def __init__(self, services: Services):
-        self.services = services
-
-    @cached_property
-    def catalog(self) -> Catalog:
-        products = self.services.db.products()
-        if not products:
-            raise StoreNotBuilt(
-                f"the store at {self.services.settings.data_dir} has no products yet; run `aisle ingest` "
-                "(or `make run`, which loads the demo store)."
-            )
-        return Catalog(products)
-
-    @cached_property
-    def faq_entries(self) -> list[FaqEntry]:
-        return self.services.db.faq_entries()
-
-    @cached_property
-    def lexical(self) -> LexicalIndex:
-        """The products' BM25 index, loaded from the data folder (a few ms); rebuilt and saved if it
-        is missing or was built from another catalog."""
-        from knowledge.retrieval.lexical import LexicalIndex
-        from knowledge.retrieval.search import product_record
-
-        return LexicalIndex.open(self.services.lexical_path, [product_record(p) for p in self.catalog])
-
-    @cached_property
-    def retriever(self) -> Retriever:
-        from knowledge.retrieval.search import Retriever, current_faq
-
-        mode = self.services.settings.retrieval.search
-        return Retriever(self.services.index, self.catalog, current_faq(self.faq_entries),
-                         self.lexical if mode != "dense" else None, mode)
-
-    @cached_property
-    def popularity(self) -> dict[str, float]:
-        from assistant.answers.products import popularity_scores
-
-        return popularity_scores(dict(self.services.db.event_counts()))
-
-    @cached_property
-    def order_numbers(self) -> OrderNumbers:
-        """Finds the store's order numbers in messages: exact lookup, plus the shapes learned at ingest."""
-        from assistant.orders.numbers import OrderNumbers
-        from knowledge.order_shapes import META_KEY, learn_shapes, load_shapes
-
-        db = self.services.db
-        shapes = load_shapes(db.meta(META_KEY))
-        if shapes is None:  # a store ingested before shapes were stored
-            shapes = learn_shapes(db.order_ids())
-        return OrderNumbers(db.find_order_ids, shapes)
-
-    @cached_property
-    def policy(self) -> StorePolicy:
-        """The store's order policy (``aisle ingest --policy``; ``DEFAULT_POLICY`` when it has none),
-        checked against the current FAQ and catalog: a policy that no longer fits stops the start."""
-        from knowledge.retrieval.search import current_faq
-        from knowledge.store_policy import META_KEY, PolicyFileError, stored_policy
-
-        policy = stored_policy(self.services.db.meta(META_KEY))
-        problems = policy.problems([e.id for e in current_faq(self.faq_entries)], self.catalog.categories)
-        if problems:
-            raise PolicyFileError("the store's policy does not fit its data:\n  " + "\n  ".join(problems)
-                                  + "\nFix the policy file and run `aisle ingest --policy FILE`.")
-        return policy
-
-    @cached_property
-    def product_vectors(self) -> dict[str, np.ndarray]:
-        """Every product's stored embedding (from the index, not re-embedded)."""
-        from knowledge.retrieval.search import PRODUCTS
-
-        return self.services.index.vectors(PRODUCTS, [p.id for p in self.catalog])
-
-    @cached_property
-    def history_candidates(self) -> HistoryCandidates:
-        from recommender.store_candidates import HistoryCandidates
-        from recommender.store_scorer import customer_sequences
-
-        sequences = customer_sequences(self.services.db.events_by_customer())
-        return HistoryCandidates(list(sequences.values()), self.product_vectors)
-
-    @cached_property
-    def ranker(self) -> Ranker:
-        """The validated scorer and weights when a trained scorer's card has them, else embedding
-        affinity with the default weights."""
-        from recommender.cross_encoder import CrossEncoderScorer, read_card
-        from recommender.ranker import Ranker
-        from recommender.store_scorer import CrossEncoderInterestScorer
-        from recommender.store_validation import chosen_weights
-
-        explainer = self.services.explainer
-        scorer_dir = self.services.scorer_dir
-        choice = chosen_weights(read_card(scorer_dir).get("validation"))
-        if choice is None:
-            return Ranker(explainer)
-        name, weights = choice
-        if name == "cross-encoder":
-            return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(scorer_dir), explainer), weights)
-        return Ranker(explainer, weights)
-
-    def history(self, customer_id: str, items: int = 40, events: int = 300) -> list[HistoryItem]:
-        """The shopper's recent items, newest first, one per product with its strongest event."""
-        from recommender.history import collapse_events
-
-        return collapse_events(self.services.db.history(customer_id, events), self.catalog, items)
-
-    @cached_property
-    def assistant(self) -> Assistant:
-        from assistant.answers.faq import FaqAnswers
-        from assistant.answers.products import ProductAnswers
-        from assistant.chat import Assistant
-        from assistant.grounding import GroundingVerifier
-        from assistant.handoff import Handoff
-        from assistant.orders.answers import OrderAnswers
-        from assistant.orders.policy import OrderPolicy
-        from assistant.orders.tools import OrderTools
-        from assistant.router import Router
-        from assistant.slots import SlotExtractor
-        from assistant.writer import ReplyWriter
-        from knowledge.retrieval.search import current_faq
-
-        services, s = self.services, self.services.settings
-        catalog = self.catalog
-        products = ProductAnswers(self.retriever, self.ranker, services.embedder, self.history,
-                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
-                                  lambda: self.history_candidates, lambda: self.product_vectors)
-        categories = {p.id: p.category for p in catalog}
-        rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
-        slots = SlotExtractor(catalog, s.vocabulary.synonyms)  # UnknownStoreWord: a synonym's key the catalog lacks
-        faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
-        tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
-        faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
-        writer = ReplyWriter(services.llm, GroundingVerifier(catalog), services.store_name, s.llm.max_new_tokens)
-        handoff = Handoff(services.tickets, services.customer_name, s.now)
-        orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
-        router = Router(catalog, slots, products, orders, faq, handoff, services.customer_name, services.store_name,
-                        services.store_intents, faq_by_id.get)
-        return Assistant(services.intent_classifier, router, writer, s.max_message_chars)
 
 
 class Services:

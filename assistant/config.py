@@ -111,6 +111,22 @@ class VocabularySettings(_Section):
         return out
 
 
+class UnderstandingSettings(_Section):
+    """How messages are read beyond their literal words. Each part can be turned off; ``bench/understanding.py``
+    measures all of them off (the earlier pipeline) against all on."""
+
+    spelling: bool = Field(default=True, description="correct typos against the catalog's own words (brands, "
+                           "categories, product types, colours, materials) before reading the message")
+    exclusions: bool = Field(default=True, description="read \"not Pacewell\", \"no leather\", \"anything but "
+                             "black\" as filters that leave those products out")
+    comparatives: bool = Field(default=True, description="answer \"cheaper than the first\", \"the lightest of "
+                               "these\" and each part of a two-part question from the records")
+    not_carried: bool = Field(default=True, description="say plainly when nothing the store carries matches a "
+                              "request or a constraint, and offer the closest real items")
+    relevance_floor: float = Field(default=0.0, ge=0.0, le=1.0, description="leave out a pick whose relevance "
+                                   "is below this share of the best match's; 0 = show every pick")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AISLE_", env_nested_delimiter="__", extra="forbid", toml_file="aisle.toml"
@@ -133,6 +149,7 @@ class Settings(BaseSettings):
     ui: UISettings = UISettings()
     safety: SafetySettings = SafetySettings()
     vocabulary: VocabularySettings = VocabularySettings()
+    understanding: UnderstandingSettings = UnderstandingSettings()
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:
