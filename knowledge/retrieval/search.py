@@ -273,8 +273,11 @@ class Retriever:
             product = self.catalog.get(id_)
             if product is None:
                 continue  # index ahead of the catalog during a re-ingest; skip, never invent
-            if not filters.fits_budget(product):
-                continue  # the index filters on the price range; a variant of the asked kind must fit
+            if not filters.matches(product):
+                # the index filters on the price range (a variant of the asked kind must fit), and an
+                # index not yet re-synced since its metadata gained a key lets every record pass a
+                # filter on that key: the exact check has the last word
+                continue
             out.append(ProductHit(product, float(cosine.get(id_, 0.0)), float(fused.get(id_, 0.0))))
         return out
 

@@ -11,9 +11,9 @@ import pytest
 
 from assistant.session import Constraints
 from assistant.slots import SlotExtractor
-from assistant.vocabulary.materials import store_materials
 from knowledge.catalog import Catalog
 from knowledge.retrieval.filters import ProductFilter
+from tests.exclusion_words import a_material, brand_of_a_type, only_and_more_colour
 from tests.store_chat import chat
 
 LEADS = ["not {}", "no {}", "anything but {}", "except {}", "other than {}", "without {}", "not from {}",
@@ -23,33 +23,6 @@ LEADS = ["not {}", "no {}", "anything but {}", "except {}", "other than {}", "wi
 @cache
 def reader(catalog: Catalog, exclusions: bool = True) -> SlotExtractor:
     return SlotExtractor(catalog, exclusions=exclusions)
-
-
-def brand_of_a_type(catalog: Catalog) -> tuple[str, str]:
-    """A product type (subcategory) sold by more than one brand, and one of those brands."""
-    brands: dict[str, Counter[str]] = {}
-    for p in catalog:
-        brands.setdefault(p.subcategory, Counter())[p.brand] += 1
-    kind = max(brands, key=lambda s: (len(brands[s]), sum(brands[s].values()), s))
-    return kind, brands[kind].most_common(1)[0][0]
-
-
-def only_and_more_colour(catalog: Catalog) -> str:
-    """A colour some products come in only, and others with other colours too."""
-    for color, _n in Counter(c for p in catalog for c in p.colors).most_common():
-        alone = [p for p in catalog if p.colors == [color]]
-        mixed = [p for p in catalog if color in p.colors and len(p.colors) > 1]
-        if alone and mixed:
-            return color
-    raise AssertionError("no colour that is both alone and mixed")
-
-
-def a_material(catalog: Catalog) -> str:
-    """A material the store names on some products but not on most."""
-    materials = sorted(set(store_materials(catalog).values()))
-    filters = {m: ProductFilter(exclude_materials=(m,)) for m in materials}
-    counts = {m: sum(not f.matches(p) for p in catalog) for m, f in filters.items()}
-    return max((m for m in materials if counts[m] < len(catalog) / 2), key=lambda m: (counts[m], m))
 
 
 # -- reading ----------------------------------------------------------------------------------------------
