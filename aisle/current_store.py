@@ -156,7 +156,8 @@ class CurrentStore:
                                   lambda: self.history_candidates, lambda: self.product_vectors)
         categories = {p.id: p.category for p in catalog}
         rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
-        slots = SlotExtractor(catalog, s.vocabulary.synonyms)  # UnknownStoreWord: a synonym's key the catalog lacks
+        # UnknownStoreWord: a synonym's key the catalog lacks
+        slots = SlotExtractor(catalog, s.vocabulary.synonyms, exclusions=s.understanding.exclusions)
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
         tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)

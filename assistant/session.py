@@ -63,11 +63,25 @@ class Constraints:
             chips.append((f"over {money(hard.min_price)}", ("min_price",)))
         if hard.in_stock_only:
             chips.append(("in stock", ("in_stock_only",)))
+        chips += [(label, (name,)) for label, name, _value in self.exclusion_chips()]
         return chips
+
+    def exclusion_chips(self) -> list[tuple[str, str, str]]:
+        """One chip for each value left out, in the catalog's spelling ("not Pacewell", "not black",
+        "no leather", "not running shoes"), with its ``filter`` field and value: removing the chip
+        removes that value only."""
+        hard = self.filter
+        return ([(f"not {b}", "exclude_brands", b) for b in hard.exclude_brands]
+                + [(f"not {c}", "exclude_colors", c) for c in hard.exclude_colors]
+                + [(f"no {m}", "exclude_materials", m) for m in hard.exclude_materials]
+                + [(f"not {c}", "exclude_categories", c) for c in hard.exclude_categories])
 
     def without(self, chip: str) -> Constraints:
         """These constraints with one chip removed ("running shoes" → still shoes; "shoes" → anything).
         ``ValueError`` names the chips in force when ``chip`` is not one of them."""
+        for label, name, value in self.exclusion_chips():
+            if label.casefold() == chip.strip().casefold():
+                return self._with({name: tuple(v for v in getattr(self.filter, name) if v != value)})
         for label, names in self.chips():
             if label.casefold() == chip.strip().casefold():
                 return self._with({name: getattr(_NO_FILTER, name, None) for name in names})
@@ -103,12 +117,51 @@ class Constraints:
             changes["max_price"] = round(cheaper_than - 0.01, 2)
         if "subcategories" not in changes and "category" in changes and base.filter.subcategories:
             changes.update(subcategories=(), product_label=None)  # "shoes" after "running shoes"
+        changes.update(_exclusions_after(base.filter, update, changes))
         merged = base._with(changes)
         low, high = merged.filter.min_price, merged.filter.max_price
         if low is not None and high is not None and low > high:
             # "under 40" after "over 60": the newest bound wins, the other one is dropped.
             merged = merged._with({"min_price": None} if "max_price" in changes else {"max_price": None})
         return merged
+
+
+def _exclusions_after(current: ProductFilter, update: SlotUpdate, changes: Mapping[str, object]) -> dict[str, object]:
+    """The exclusions after a message: new ones add to those in force ("not Pacewell", then "and not
+    red"); a value the message asks for is no longer left out ("actually Pacewell is fine"), and one it
+    leaves out is no longer asked for; "any brand" / "any color" clear that kind's exclusions too.
+    Returns the fields that change (a positive one set to None when the message leaves its value out)."""
+
+    def text(name: str) -> str:
+        value = changes.get(name)
+        return value.lower() if isinstance(value, str) else ""
+
+    def words(name: str) -> tuple[str, ...]:
+        value = changes.get(name, ()) if name in update.mentioned else ()
+        return tuple(value) if isinstance(value, tuple) else ()
+
+    subcategories = changes.get("subcategories", ())
+    kinds = [s.lower() for s in subcategories] if isinstance(subcategories, tuple) else []
+    asked = {
+        "exclude_brands": {text("brand")},
+        "exclude_colors": {text("color")},
+        "exclude_categories": {text("category"), *kinds},
+        "exclude_materials": set(),
+    }
+    clearing = {"exclude_brands": "brand", "exclude_colors": "color"}
+    out: dict[str, object] = {}
+    for name, wanted in asked.items():
+        before: tuple[str, ...] = getattr(current, name)
+        if clearing.get(name) in update.cleared - update.mentioned:
+            before = ()
+        values = tuple(v for v in dict.fromkeys([*before, *words(name)]) if v.lower() not in wanted)
+        if values != getattr(current, name):
+            out[name] = values
+    for name, positive in (("exclude_brands", "brand"), ("exclude_colors", "color")):
+        value = changes[positive] if positive in changes else getattr(current, positive)
+        if isinstance(value, str) and value.lower() in {v.lower() for v in words(name)}:
+            out[positive] = None  # "not Pacewell" while Pacewell was asked for
+    return out
 
 
 @dataclass

@@ -14,8 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.money import currency_markers, currency_words
+from assistant.negation import NegationReader
 from assistant.product_types import singular
 from assistant.vocabulary import Kind, StoreVocabulary, general_synonyms
+from assistant.vocabulary.materials import store_materials
 from knowledge.catalog import Catalog
 from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import Product
@@ -196,7 +198,10 @@ class SlotExtractor:
     words its shoppers use). Raises ``UnknownStoreWord`` for a store synonym listed under a word the
     catalog does not have."""
 
-    def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None):
+    def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None,
+                 exclusions: bool = False):
+        """``exclusions``: read "not Pacewell", "no leather", "anything but black" as exclusions
+        (``Settings.understanding.exclusions``; off, negated words read as any others)."""
         self.catalog = catalog
         self.store_vocabulary = words = StoreVocabulary(catalog, synonyms)
         # a category in any spelling, or a shopper's word for one of the store's kinds (its own synonyms and
@@ -214,6 +219,7 @@ class SlotExtractor:
         self._types = words.types
         self.vocabulary = self._colors | self._sizes | set(SIZE_WORDS) | set(self._brand_of)
         self._use_of = self._use_vocabulary(catalog)
+        self._negations = self._negation_reader(catalog) if exclusions else None
         alternatives = sorted((re.escape(w) for w in self._use_of), key=len, reverse=True)
         self._use_re = re.compile(_USE_LEAD + r"(" + "|".join(alternatives) + r")(?:e?s)?\b", re.I) \
             if alternatives else None
@@ -244,11 +250,14 @@ class SlotExtractor:
         return re.sub(r"\s{2,}", " ", self._use_re.sub(" ", text)).strip()
 
     def is_refinement(self, text: str, update: SlotUpdate) -> bool:
-        # what it is for, "money is no object" and "any color" adjust the search: not words of a new one
+        # what it is for, "money is no object", "any color" and "not Pacewell" adjust the search: not
+        # words of a new one
+        text = self._without_negations(text)
         return is_refinement(_CLEAR.sub(" ", _NO_BUDGET.sub(" ", self.strip_use(text))), update, self.vocabulary)
 
     def extract(self, text: str) -> SlotUpdate:
         update = SlotUpdate()
+        text = self._extract_exclusions(text, update)  # the rest is read without what it leaves out
         lowered = text.lower()
         self._extract_use(text, update)
         if kind := self._types.match(self._respelled(text, update.use_span)):
@@ -280,6 +289,25 @@ class SlotExtractor:
             if name not in update.mentioned:
                 update.cleared.add(name)
         return update
+
+    # -- exclusions ("not Pacewell", "no leather"): see assistant/negation.py ------------------
+    def _negation_reader(self, catalog: Catalog) -> NegationReader:
+        words = self.store_vocabulary
+        materials = store_materials(catalog, taken=set(words.colors) | set(words.brands))
+        return NegationReader(words, self._kind_of, materials)
+
+    def _extract_exclusions(self, text: str, update: SlotUpdate) -> str:
+        """Give the exclusions the message says; return it with them blanked, so a negated word is
+        not also read as wanted ("not black" does not ask for black)."""
+        if self._negations is None:
+            return text
+        negations = self._negations.read(text)
+        for name, values in negations.values.items():
+            update.give(**{name: values})
+        return negations.masked(text)
+
+    def _without_negations(self, text: str) -> str:
+        return text if self._negations is None else self._negations.read(text).masked(text)
 
     def _respelled(self, text: str, use_span: tuple[int, int] | None) -> str:
         """The message in the store's spelling ("tshirt" → "t-shirt", a store synonym → its store word)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -109,10 +110,13 @@ class Variant(_Record):
     def _above_price(cls, value: float | None, info: ValidationInfo) -> float | None:
         return _above(value, info.data.get("price"), "the variant's price")
 
-    def matches(self, color: str | None = None, size: str | None = None) -> bool:
-        """A variant without a color (size) matches any asked color (size)."""
+    def matches(self, color: str | None = None, size: str | None = None,
+                exclude_colors: Collection[str] = ()) -> bool:
+        """A variant without a color (size) matches any asked color (size); one whose color is in
+        ``exclude_colors`` (lower case) never matches."""
         return ((color is None or self.color is None or self.color.lower() == color.lower())
-                and (size is None or self.size is None or self.size.lower() == size.lower()))
+                and (size is None or self.size is None or self.size.lower() == size.lower())
+                and not (exclude_colors and self.color is not None and self.color.lower() in exclude_colors))
 
 
 class Product(_Record):
@@ -230,43 +234,47 @@ class Product(_Record):
         prices = self.prices
         return min(prices), max(prices)
 
-    def matching_variants(self, color: str | None = None, size: str | None = None) -> list[Variant]:
-        return [v for v in self.variants if v.matches(color, size)]
+    def matching_variants(self, color: str | None = None, size: str | None = None,
+                          exclude_colors: Collection[str] = ()) -> list[Variant]:
+        return [v for v in self.variants if v.matches(color, size, exclude_colors)]
 
     def buyable_variants(self, color: str | None = None, size: str | None = None,
-                         in_stock_only: bool = False) -> list[Variant]:
-        """The variants a shopper asking for ``color``/``size`` could buy: the matching ones in stock
-        (all matching ones when none is in stock, unless ``in_stock_only``); when no variant matches,
-        every variant (none if ``in_stock_only``)."""
-        matching = self.matching_variants(color, size)
+                         in_stock_only: bool = False, exclude_colors: Collection[str] = ()) -> list[Variant]:
+        """The variants a shopper asking for ``color``/``size`` (and none of ``exclude_colors``, lower
+        case) could buy: the matching ones in stock (all matching ones when none is in stock, unless
+        ``in_stock_only``); when no variant matches, every variant not of an excluded color (none if
+        ``in_stock_only``)."""
+        matching = self.matching_variants(color, size, exclude_colors)
         if not matching:
-            return [] if in_stock_only else list(self.variants)
+            return [] if in_stock_only else self.matching_variants(exclude_colors=exclude_colors) or list(self.variants)
         available = [v for v in matching if v.stock > 0]
         return available if available or in_stock_only else matching
 
-    def prices_for(self, color: str | None = None, size: str | None = None, in_stock_only: bool = False) -> list[float]:
+    def prices_for(self, color: str | None = None, size: str | None = None, in_stock_only: bool = False,
+                   exclude_colors: Collection[str] = ()) -> list[float]:
         """The prices of ``buyable_variants`` (the product's price when it has no variants)."""
         if not self.variants:
             return [self.price]
-        return [self.price_of(v) for v in self.buyable_variants(color, size, in_stock_only)]
+        return [self.price_of(v) for v in self.buyable_variants(color, size, in_stock_only, exclude_colors)]
 
-    def offer(self, color: str | None = None, size: str | None = None) -> tuple[float, float, float | None]:
-        """What a shopper asking for ``color``/``size`` is quoted: the lowest and highest price of the
-        variants they could buy, and the compare-at ("was") price when those share one price and one
-        compare-at price (else None)."""
+    def offer(self, color: str | None = None, size: str | None = None,
+              exclude_colors: Collection[str] = ()) -> tuple[float, float, float | None]:
+        """What a shopper asking for ``color``/``size`` (and none of ``exclude_colors``) is quoted: the
+        lowest and highest price of the variants they could buy, and the compare-at ("was") price when
+        those share one price and one compare-at price (else None)."""
         if not self.variants:
             return self.price, self.price, self.compare_at_price
-        variants = self.buyable_variants(color, size) or list(self.variants)
+        variants = self.buyable_variants(color, size, exclude_colors=exclude_colors) or list(self.variants)
         prices = [self.price_of(v) for v in variants]
         was = {self.compare_at_of(v) for v in variants}
         low, high = min(prices), max(prices)
         return low, high, was.pop() if low == high and len(was) == 1 else None
 
     def fits_budget(self, min_price: float | None = None, max_price: float | None = None, color: str | None = None,
-                    size: str | None = None, in_stock_only: bool = False) -> bool:
+                    size: str | None = None, in_stock_only: bool = False, exclude_colors: Collection[str] = ()) -> bool:
         """Whether some variant the shopper could buy (see ``prices_for``) costs between the bounds."""
         return any((min_price is None or p >= min_price) and (max_price is None or p <= max_price)
-                   for p in self.prices_for(color, size, in_stock_only))
+                   for p in self.prices_for(color, size, in_stock_only, exclude_colors))
 
     @property
     def in_stock(self) -> bool:
@@ -287,12 +295,13 @@ class Product(_Record):
     def sizes(self) -> list[str]:
         return self._attribute_list("size")
 
-    def in_stock_for(self, color: str | None = None, size: str | None = None) -> bool:
-        """Whether some unit matches the color/size (a variant without one matches any); products
-        without variants use total stock."""
+    def in_stock_for(self, color: str | None = None, size: str | None = None,
+                     exclude_colors: Collection[str] = ()) -> bool:
+        """Whether some unit matches the color/size and is of none of ``exclude_colors`` (lower case;
+        a variant without one matches any); products without variants use total stock."""
         if not self.variants:
             return self.in_stock
-        return any(v.stock > 0 and v.matches(color, size) for v in self.variants)
+        return any(v.stock > 0 and v.matches(color, size, exclude_colors) for v in self.variants)
 
     def search_text(self) -> str:
         """The text that is embedded and indexed for retrieval."""

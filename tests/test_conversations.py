@@ -18,6 +18,7 @@ from assistant.errors import InvalidMessage
 from assistant.money import format_money
 from assistant.session import SessionState
 from assistant.slots import suits_use
+from knowledge.retrieval.filters import ProductFilter
 
 CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 # An amount written as money, in any of the stores' currencies: "$12", "€12.50", "12,50 €", "EUR 12.50", "12.50 EUR".
@@ -102,6 +103,14 @@ def _check(expect: dict[str, Any], reply, services, state: SessionState, catalog
         assert products and all(expect["size"].lower() in p.sizes for p in products)
     if "brand" in expect:
         assert products and all(p.brand == expect["brand"] for p in products)
+    if "brands_not" in expect:  # exclusions: no product of these brands
+        assert products and not {p.brand for p in products} & set(expect["brands_not"]), [p.brand for p in products]
+    if "colors_not_only" in expect:  # no product that comes only in these colours
+        assert products and all(not p.colors or set(p.colors) - set(expect["colors_not_only"]) for p in products), \
+            [(p.id, p.colors) for p in products]
+    if "materials_not" in expect:  # no product whose attributes, tags or title name these materials
+        left_out = ProductFilter(exclude_materials=tuple(expect["materials_not"]))
+        assert products and all(left_out.matches(p) for p in products), [p.id for p in products]
     if "in_stock" in expect:
         assert all(p.in_stock for p in products)
     if "product_ids_any" in expect:

@@ -4,11 +4,26 @@ Each store translates it into its own dialect where it queries: the Chroma adapt
 (``vector_index.chroma_where``), the BM25 module into a boolean mask over its products
 (``lexical.FilterColumns``). ``FieldIn`` selects records by one metadata field (FAQ sections of
 given entries). Nothing here knows a store.
+
+Exclusions ("not Pacewell", "no leather", "anything but black", "no t-shirts") are fields of the same
+type, each a tuple of the store's own words:
+
+- ``exclude_brands``: products of those brands are left out;
+- ``exclude_categories``: products whose category or subcategory (product type) is one of them;
+- ``exclude_materials``: products whose title, attributes (other than color and size) or tags name
+  the material as a word (``material_words``: "merino wool blend" names wool; "PFC-free" names no PFC);
+- ``exclude_colors``: a product is left out only when every colour it comes in is excluded ("anything
+  but black" keeps a tee sold in black and white, drops one sold only in black); its in-stock and
+  budget checks then count only the variants of the other colours. A colour the filter also asks for
+  (``color``) is not excluded.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 
 from knowledge.schemas import Product
 
@@ -31,6 +46,31 @@ class ProductFilter:
     min_price: float | None = None
     max_price: float | None = None
     in_stock_only: bool = False
+    exclude_brands: tuple[str, ...] = ()
+    exclude_colors: tuple[str, ...] = ()
+    exclude_materials: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+
+    @property
+    def excluded_colors(self) -> frozenset[str]:
+        """The colours left out, lower case; never the one asked for."""
+        return frozenset(c.lower() for c in self.exclude_colors) - {(self.color or "").lower()}
+
+    def has_exclusions(self) -> bool:
+        return bool(self.exclude_brands or self.excluded_colors or self.exclude_materials or self.exclude_categories)
+
+    def excludes(self, product: Product) -> bool:
+        """Whether an exclusion leaves ``product`` out (its brand, category or product type, a
+        material it names, or only excluded colours)."""
+        colors = self.excluded_colors
+        categories = {c.lower() for c in self.exclude_categories}
+        return bool(
+            (self.exclude_brands and product.brand.lower() in {b.lower() for b in self.exclude_brands})
+            or (categories and (product.category in categories or product.subcategory in categories))
+            or (self.exclude_materials
+                and not {m.lower() for m in self.exclude_materials}.isdisjoint(material_words(product)))
+            or (colors and product.colors and set(product.colors) <= colors)
+        )
 
     def stock_key(self) -> str:
         """The ``stock_keys`` entry a product needs to pass the in-stock constraint."""
@@ -46,15 +86,18 @@ class ProductFilter:
             or (self.brand and product.brand.lower() != self.brand.lower())
             or (self.color and self.color.lower() not in {c.lower() for c in product.colors})
             or (self.size and self.size.lower() not in {z.lower() for z in product.sizes})
-            or (self.in_stock_only and not product.in_stock_for(self.color, self.size))
+            or (self.has_exclusions() and self.excludes(product))
+            or (self.in_stock_only and not product.in_stock_for(self.color, self.size, self.excluded_colors))
             or not self.fits_budget(product)
         )
 
     def fits_budget(self, product: Product) -> bool:
-        """Whether a variant the shopper could buy, of the asked color and size, costs within the budget."""
+        """Whether a variant the shopper could buy, of the asked color and size (and not of an excluded
+        colour), costs within the budget."""
         if self.min_price is None and self.max_price is None:
             return True
-        return product.fits_budget(self.min_price, self.max_price, self.color, self.size, self.in_stock_only)
+        return product.fits_budget(self.min_price, self.max_price, self.color, self.size, self.in_stock_only,
+                                   self.excluded_colors)
 
 
 @dataclass(frozen=True)
@@ -83,3 +126,47 @@ def stock_keys(product: Product) -> list[str]:
         vz = [v.size.lower()] if v.size else sizes
         keys |= {f"{c}|{z}" for c in [ANY, *vc] for z in [ANY, *vz]}
     return sorted(keys)
+
+
+_FREE_OF = re.compile(r"\b[a-z]+[- ]free\b")  # "PFC-free", "BPA free": says the material is absent
+
+
+def material_words(product: Product) -> frozenset[str]:
+    """The words a product's title, attributes (other than color and size) and tags say, lower case,
+    each also without a plural "s" ("pearls" → "pearl"); "<word>-free" says nothing. What
+    ``exclude_materials`` checks: "no wool" leaves out "merino wool blend"."""
+    values = [product.title, *product.tags]
+    for name, value in product.attributes.items():
+        if name.lower() not in ("color", "size"):
+            values.extend([value] if isinstance(value, str) else value)
+    words: set[str] = set()
+    for value in values:
+        for word in re.findall(r"[a-z]+", _FREE_OF.sub(" ", value.lower())):
+            words.add(word)
+            if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+                words.add(word[:-1])
+    return frozenset(words)
+
+
+def color_set(colors: Iterable[str]) -> str:
+    """Colours as one sorted, "|"-joined value (the metadata ``color_set`` and ``stock_color_sets`` hold)."""
+    return "|".join(sorted({c.lower() for c in colors}))
+
+
+def excluded_color_sets(excluded: Iterable[str]) -> list[str]:
+    """Every ``color_set`` made only of excluded colours: a product whose colours form one of them
+    comes in no other colour. (2^n - 1 values for n excluded colours; shoppers exclude a few.)"""
+    colors = sorted({c.lower() for c in excluded})
+    return [color_set(group) for n in range(1, len(colors) + 1) for group in combinations(colors, n)]
+
+
+def stock_color_sets(product: Product) -> list[str]:
+    """"size=colours" for the product's own sizes and ``*`` (any size): the colours with a unit in
+    stock in that size (from ``stock_keys``). A store checks "in stock in a colour that is not
+    excluded" as "this size's colour set is not made only of excluded colours"."""
+    by_size: dict[str, set[str]] = {}
+    for key in stock_keys(product):
+        color, _, size = key.partition("|")
+        if color != ANY:
+            by_size.setdefault(size, set()).add(color)
+    return sorted(f"{size}={color_set(colors)}" for size, colors in by_size.items())

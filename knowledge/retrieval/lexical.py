@@ -14,13 +14,21 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from knowledge.catalog import Catalog
-from knowledge.retrieval.filters import ProductFilter, stock_keys
+from knowledge.retrieval.filters import (
+    ANY,
+    ProductFilter,
+    color_set,
+    excluded_color_sets,
+    material_words,
+    stock_color_sets,
+    stock_keys,
+)
 from knowledge.retrieval.index import IndexRecord
 
 IDS_FILE = "aisle_ids.json"
@@ -136,8 +144,9 @@ class FilterColumns:
         self.known = np.zeros(n, dtype=bool)
         self.price = np.full(n, np.nan)  # the lowest price of each product
         self.price_max = np.full(n, np.nan)  # and its highest
-        self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in
-                                                         ("category", "subcategory", "brand", "colors", "sizes", "stock")}
+        self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in (
+            "category", "subcategory", "brand", "colors", "sizes", "stock", "materials", "color_set",
+            "stock_color_sets")}
         rows: dict[str, dict[str, list[int]]] = {f: {} for f in self.values}
         for i, id_ in enumerate(ids):
             product = catalog.get(id_)
@@ -147,7 +156,10 @@ class FilterColumns:
             self.price[i], self.price_max[i] = product.price_range
             for name, vals in (("category", [product.category]), ("subcategory", [product.subcategory]),
                                ("brand", [product.brand.lower()]), ("colors", product.colors),
-                               ("sizes", product.sizes), ("stock", stock_keys(product))):
+                               ("sizes", product.sizes), ("stock", stock_keys(product)),
+                               ("materials", material_words(product)),
+                               ("color_set", [color_set(product.colors)] if product.colors else []),
+                               ("stock_color_sets", stock_color_sets(product))):
                 for v in vals:
                     rows[name].setdefault(v, []).append(i)
         for name, by_value in rows.items():
@@ -179,4 +191,27 @@ class FilterColumns:
             out &= self.price <= float(f.max_price)
         if f.in_stock_only:
             out &= self._is("stock", f.stock_key())
+        if f.has_exclusions():
+            out &= ~self._excluded(f)
+        return out
+
+    def _any(self, name: str, values: Iterable[str]) -> np.ndarray:
+        out = np.zeros_like(self.known)
+        for value in values:
+            out |= self._is(name, value)
+        return out
+
+    def _excluded(self, f: ProductFilter) -> np.ndarray:
+        """The products an exclusion leaves out (as ``ProductFilter.excludes``, and the in-stock check
+        of the colours not excluded)."""
+        out = self._any("brand", {b.lower() for b in f.exclude_brands})
+        categories = {c.lower() for c in f.exclude_categories}
+        out |= self._any("category", categories) | self._any("subcategory", categories)
+        out |= self._any("materials", {m.lower() for m in f.exclude_materials})
+        if colors := f.excluded_colors:
+            only_excluded = excluded_color_sets(colors)
+            out |= self._any("color_set", only_excluded)
+            if f.in_stock_only and not f.color:
+                size = (f.size or ANY).lower()
+                out |= self._any("stock_color_sets", [f"{size}={s}" for s in only_excluded])
         return out

@@ -21,7 +21,14 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.catalog import Catalog
-from knowledge.retrieval.filters import FieldIn, ProductFilter, stock_keys
+from knowledge.retrieval.filters import (
+    FieldIn,
+    ProductFilter,
+    color_set,
+    material_words,
+    stock_color_sets,
+    stock_keys,
+)
 from knowledge.retrieval.index import IndexRecord, ProductIndex
 from knowledge.retrieval.lexical import FilterColumns, LexicalIndex
 from knowledge.schemas import FaqEntry, Product
@@ -92,6 +99,13 @@ def product_record(product: Product) -> IndexRecord:
         meta["sizes"] = product.sizes
     if keys := stock_keys(product):
         meta["stock_keys"] = keys
+    # what exclusions filter on ("anything but black", "no wool"; see ``filters.ProductFilter``)
+    if product.colors:
+        meta["color_set"] = color_set(product.colors)
+    if color_sets := stock_color_sets(product):
+        meta["stock_color_sets"] = color_sets
+    if materials := material_words(product):
+        meta["materials"] = sorted(materials)
     # the metadata is part of the hash: a change in what is filtered on rewrites the record
     return IndexRecord(product.id, product.search_text(), _hash(product.content_hash(), meta), meta)
 
@@ -259,8 +273,11 @@ class Retriever:
             product = self.catalog.get(id_)
             if product is None:
                 continue  # index ahead of the catalog during a re-ingest; skip, never invent
-            if not filters.fits_budget(product):
-                continue  # the index filters on the price range; a variant of the asked kind must fit
+            if not filters.matches(product):
+                # the index filters on the price range (a variant of the asked kind must fit), and an
+                # index not yet re-synced since its metadata gained a key lets every record pass a
+                # filter on that key: the exact check has the last word
+                continue
             out.append(ProductHit(product, float(cosine.get(id_, 0.0)), float(fused.get(id_, 0.0))))
         return out
 

@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from knowledge.retrieval.embed import Embedder
-from knowledge.retrieval.filters import FieldIn, ProductFilter, RecordFilter
+from knowledge.retrieval.filters import ANY, FieldIn, ProductFilter, RecordFilter, excluded_color_sets
 from knowledge.retrieval.index import Hit, IndexRecord, MetadataValue
 from knowledge.store.database import SyncCounts
 
@@ -69,9 +69,30 @@ def _product_where(f: ProductFilter) -> dict[str, Any] | None:
         clauses.append({"price": {"$lte": float(f.max_price)}})
     if f.in_stock_only:  # a unit in stock in the asked color and size (see ``filters.stock_keys``)
         clauses.append({"stock_keys": {"$contains": f.stock_key()}})
+    clauses += _exclusions_where(f)
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _exclusions_where(f: ProductFilter) -> list[dict[str, Any]]:
+    """The exclusions as clauses over ``brand``, ``category``/``subcategory``, ``materials`` (a list),
+    ``color_set`` and ``stock_color_sets`` (see ``search.product_record``). A record without a key
+    passes Chroma's ``$nin``/``$not_contains``, as a product without colours passes ``matches``."""
+    clauses: list[dict[str, Any]] = []
+    if f.exclude_brands:
+        clauses.append({"brand": {"$nin": sorted({b.lower() for b in f.exclude_brands})}})
+    if f.exclude_categories:
+        names = sorted({c.lower() for c in f.exclude_categories})
+        clauses += [{"category": {"$nin": names}}, {"subcategory": {"$nin": names}}]
+    clauses += [{"materials": {"$not_contains": m.lower()}} for m in sorted(set(f.exclude_materials))]
+    if colors := f.excluded_colors:
+        only_excluded = excluded_color_sets(colors)
+        clauses.append({"color_set": {"$nin": only_excluded}})
+        if f.in_stock_only and not f.color:  # in stock in the asked size, in a colour not excluded
+            size = (f.size or ANY).lower()
+            clauses += [{"stock_color_sets": {"$not_contains": f"{size}={s}"}} for s in only_excluded]
+    return clauses
 
 
 class VectorIndex:

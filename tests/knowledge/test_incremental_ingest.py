@@ -243,6 +243,7 @@ def test_the_column_filter_mask_matches_product_filter_matches() -> None:
 
     from knowledge import demo_store
     from knowledge.catalog import Catalog
+    from knowledge.retrieval.filters import material_words
     from knowledge.retrieval.lexical import FilterColumns
     from knowledge.schemas import Product
 
@@ -250,7 +251,7 @@ def test_the_column_filter_mask_matches_product_filter_matches() -> None:
     ids = [p.id for p in products] + ["UNKNOWN-1"]
     columns = FilterColumns(ids, Catalog(products))
     rng = random.Random(7)
-    for _ in range(300):
+    for _ in range(600):
         p = rng.choice(products)
         f = ProductFilter(
             category=p.category if rng.random() < 0.5 else None,
@@ -260,6 +261,12 @@ def test_the_column_filter_mask_matches_product_filter_matches() -> None:
             size=rng.choice(p.sizes) if p.sizes and rng.random() < 0.5 else None,
             min_price=rng.choice([None, 10.0, 50.0]), max_price=rng.choice([None, 40.0, 200.0]),
             in_stock_only=rng.random() < 0.5,
+            # exclusions drawn from another product, so they sometimes leave this one out
+            exclude_brands=(rng.choice(products).brand,) if rng.random() < 0.3 else (),
+            exclude_colors=tuple(rng.sample(q.colors, min(2, len(q.colors))))
+            if (q := rng.choice(products)).colors and rng.random() < 0.4 else (),
+            exclude_materials=(rng.choice(sorted(material_words(p) or {"none"})),) if rng.random() < 0.3 else (),
+            exclude_categories=(rng.choice([q.category, q.subcategory]),) if rng.random() < 0.2 else (),
         )
         expected = [f.matches(q) for q in products] + [False]
         assert columns.mask(f).tolist() == expected, f

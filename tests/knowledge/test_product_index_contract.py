@@ -21,26 +21,35 @@ from knowledge.store.database import SyncCounts
 
 
 def item(pid: str, title: str, category: str, subcategory: str, price: float, stock: int, colors=(), sizes=(),
-         variants=()) -> Product:
-    attributes = {}
+         variants=(), brand: str = "Acme", material: str | None = None, tags=()) -> Product:
+    attributes: dict[str, str | list[str]] = {}
     if colors:
         attributes["color"] = list(colors)
     if sizes:
         attributes["size"] = list(sizes)
-    return Product(id=pid, title=title, brand="Acme", category=category, subcategory=subcategory, price=price,
-                   stock=stock, attributes=attributes, description=f"{title} for everyday use.",
+    if material:
+        attributes["material"] = material
+    return Product(id=pid, title=title, brand=brand, category=category, subcategory=subcategory, price=price,
+                   stock=stock, attributes=attributes, tags=list(tags), description=f"{title} for everyday use.",
                    variants=list(variants))
 
 
 PRODUCTS = [
-    item("S1", "Road Running Shoe", "shoes", "running", 80.0, 5, ["blue", "black"], ["8", "9"]),
-    item("S2", "Trail Shoe", "shoes", "trail", 120.0, 0, ["green"]),
-    item("S3", "Beach Sandal", "shoes", "sandals", 30.0, 4, ["blue"]),
-    item("K1", "Stoneware Coffee Mug", "kitchen", "mugs", 12.0, 10),
-    item("K2", "Electric Kettle", "kitchen", "kettles", 60.0, 2, ["silver"]),
-    item("A1", "Cotton Tee", "apparel", "t-shirts", 15.0, 3, ["Blue", "white"], ["M", "L"],
+    item("S1", "Road Running Shoe", "shoes", "running", 80.0, 5, ["blue", "black"], ["8", "9"],
+         brand="Pacer", material="engineered mesh, rubber sole"),
+    item("S2", "Trail Shoe", "shoes", "trail", 120.0, 0, ["green"], brand="Pacer", material="suede and leather"),
+    item("S3", "Beach Sandal", "shoes", "sandals", 30.0, 4, ["blue"], material="EVA foam", tags=["PVC-free"]),
+    item("K1", "Stoneware Coffee Mug", "kitchen", "mugs", 12.0, 10, tags=["ceramics"]),
+    item("K2", "Electric Kettle", "kitchen", "kettles", 60.0, 2, ["silver"], brand="Boil Co"),
+    item("A1", "Cotton Tee", "apparel", "t-shirts", 15.0, 3, ["Blue", "white"], ["M", "L"], material="organic cotton",
          variants=[Variant(sku="A1-B", color="blue", size="M", stock=0),
                    Variant(sku="A1-W", color="white", size="L", stock=3, price=25.0)]),
+    item("A2", "Black Wool Beanie", "apparel", "hats", 22.0, 4, ["black"], brand="Pacer", material="merino wool",
+         variants=[Variant(sku="A2-K", color="black", stock=4)]),
+    item("A3", "Sock Pack", "apparel", "socks", 9.0, 6, ["black", "white", "gray"], ["M"], tags=["leather-free"],
+         variants=[Variant(sku="A3-K", color="black", size="M", stock=6, price=9.0),
+                   Variant(sku="A3-W", color="white", size="M", stock=0, price=12.0),
+                   Variant(sku="A3-G", color="gray", size="M", stock=0, price=12.0)]),
 ]
 BY_ID = {p.id: p for p in PRODUCTS}
 FILTERS = [
@@ -59,6 +68,25 @@ FILTERS = [
     ProductFilter(size="M", in_stock_only=True),
     ProductFilter(category="shoes", color="blue", max_price=100, in_stock_only=True),
     ProductFilter(category="garden"),
+    # exclusions: brand, category or product type, material (a word of the attributes or tags), colour
+    ProductFilter(exclude_brands=("pacer",)),
+    ProductFilter(exclude_brands=("Pacer", "Boil Co"), category="shoes"),
+    ProductFilter(exclude_categories=("shoes",)),
+    ProductFilter(exclude_categories=("t-shirts", "mugs")),
+    ProductFilter(exclude_materials=("leather",)),
+    ProductFilter(exclude_materials=("wool", "cotton")),
+    ProductFilter(exclude_materials=("pvc",)),
+    ProductFilter(exclude_materials=("ceramic",)),
+    ProductFilter(exclude_colors=("black",)),
+    ProductFilter(exclude_colors=("black", "blue")),
+    ProductFilter(exclude_colors=("white", "black", "gray", "blue")),
+    ProductFilter(exclude_colors=("black",), in_stock_only=True),
+    ProductFilter(exclude_colors=("black",), size="m", in_stock_only=True),
+    ProductFilter(exclude_colors=("black",), max_price=10),
+    ProductFilter(exclude_colors=("black",), color="black"),
+    ProductFilter(exclude_colors=("blue",), color="white", in_stock_only=True),
+    ProductFilter(exclude_brands=("pacer",), exclude_colors=("silver",), exclude_materials=("cotton",),
+                  exclude_categories=("sandals",), in_stock_only=True),
 ]
 
 
@@ -160,3 +188,32 @@ def test_the_price_range_is_what_the_store_filters_on(index: ProductIndex, produ
     blue = ProductFilter(min_price=20, color="blue")
     assert "A1" in {h.id for h in index.query(products, "tee", k=50, where=blue)}
     assert not blue.matches(BY_ID["A1"])
+
+
+@pytest.mark.parametrize("flt", [f for f in FILTERS if f.has_exclusions()], ids=repr)
+def test_the_bm25_mask_applies_the_same_exclusions(flt: ProductFilter) -> None:
+    """The BM25 store's mask (``FilterColumns``) leaves out what ``matches`` leaves out, exactly
+    (it checks the budget exactly too, after the query)."""
+    from knowledge.catalog import Catalog
+    from knowledge.retrieval.lexical import FilterColumns
+
+    ids = [p.id for p in PRODUCTS]
+    mask = FilterColumns(ids, Catalog(PRODUCTS)).mask(flt)
+    kept = {i for i, keep in zip(ids, mask.tolist(), strict=True) if keep}
+    assert {i for i in kept if flt.fits_budget(BY_ID[i])} == {p.id for p in PRODUCTS if flt.matches(p)}
+
+
+def test_exclusions_as_the_shopper_means_them() -> None:
+    """A colour excludes only products sold in nothing else; "<word>-free" does not name the word."""
+    kept = {p.id for p in PRODUCTS if ProductFilter(exclude_colors=("black",)).matches(p)}
+    assert "A2" not in kept and {"S1", "A3"} <= kept  # only black: out; black and other colours: in
+    # the sock pack is in stock only in black: "anything but black, in stock" leaves it out
+    assert not ProductFilter(exclude_colors=("black",), in_stock_only=True).matches(BY_ID["A3"])
+    # its other colours cost 12: "anything but black under 10" leaves it out too
+    assert not ProductFilter(exclude_colors=("black",), max_price=10).matches(BY_ID["A3"])
+    assert ProductFilter(max_price=10).matches(BY_ID["A3"])
+    assert not ProductFilter(exclude_materials=("leather",)).matches(BY_ID["S2"])  # "suede and leather"
+    assert ProductFilter(exclude_materials=("leather",)).matches(BY_ID["A3"])  # tagged "leather-free"
+    assert not ProductFilter(exclude_materials=("wool",)).matches(BY_ID["A2"])  # "merino wool"
+    assert not ProductFilter(exclude_categories=("hats",)).matches(BY_ID["A2"])  # a product type
+    assert not ProductFilter(exclude_brands=("PACER",)).matches(BY_ID["S1"])

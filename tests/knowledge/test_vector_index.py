@@ -166,6 +166,14 @@ def test_filter_where_shapes():
     assert chroma_where(ProductFilter(color="Blue", in_stock_only=True)) == {
         "$and": [{"colors": {"$contains": "blue"}}, {"stock_keys": {"$contains": "blue|*"}}]}
     assert chroma_where(FieldIn("entry_id", ("a", "b"))) == {"entry_id": {"$in": ["a", "b"]}}
+    assert chroma_where(ProductFilter(exclude_brands=("Pacer",), exclude_materials=("wool",))) == {
+        "$and": [{"brand": {"$nin": ["pacer"]}}, {"materials": {"$not_contains": "wool"}}]}
+    # a product is left out for its colours only when it comes in no other colour
+    assert chroma_where(ProductFilter(exclude_colors=("Black", "red"), size="M", in_stock_only=True)) == {
+        "$and": [{"sizes": {"$contains": "m"}}, {"stock_keys": {"$contains": "*|m"}},
+                 {"color_set": {"$nin": ["black", "red", "black|red"]}},
+                 {"stock_color_sets": {"$not_contains": "m=black"}}, {"stock_color_sets": {"$not_contains": "m=red"}},
+                 {"stock_color_sets": {"$not_contains": "m=black|red"}}]}
 
 
 def test_product_record_metadata():
@@ -175,7 +183,11 @@ def test_product_record_metadata():
     assert record.metadata == {"category": "apparel", "subcategory": "t-shirts", "brand": "plain",
                                "price": 15.0, "in_stock": True, "rating": 0.0,
                                "colors": ["blue", "white"], "sizes": ["m", "l"],
-                               "stock_keys": ["*|*", "*|l", "white|*", "white|l"]}
+                               "stock_keys": ["*|*", "*|l", "white|*", "white|l"],
+                               # what exclusions filter on: its colours as one value, the colours in
+                               # stock by size ("anything but white, in stock" leaves it out), its words
+                               "color_set": "blue|white", "stock_color_sets": ["*=white", "l=white"],
+                               "materials": ["cotton", "tee"]}
     assert "colors" not in product_record(ITEMS[3]).metadata  # Chroma cannot store empty lists
     assert "stock_keys" not in product_record(ITEMS[1]).metadata  # sold out
     # the hash covers the metadata too, so a change in what is filtered on rewrites the record
