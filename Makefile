@@ -70,6 +70,7 @@ bench: demo $(BENCH_STAMP)
 	$(PY) bench/recsys_industrial.py
 	$(PY) bench/intents.py
 	$(PY) bench/order_lookup.py
+	$(PY) bench/spelling.py
 	$(PY) bench/scale.py --products 50000 --threads 1
 
 clean:
