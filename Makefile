@@ -71,6 +71,7 @@ bench: demo $(BENCH_STAMP)
 	$(PY) bench/intents.py
 	$(PY) bench/order_lookup.py
 	$(PY) bench/understanding.py
+	$(PY) bench/spelling.py
 	$(PY) bench/scale.py --products 50000 --threads 1
 
 clean:

@@ -146,6 +146,7 @@ class CurrentStore:
         from assistant.orders.tools import OrderTools
         from assistant.router import Router
         from assistant.slots import SlotExtractor
+        from assistant.vocabulary.typos import SpellingCorrector
         from assistant.writer import ReplyWriter
         from knowledge.retrieval.search import current_faq
 
@@ -157,7 +158,9 @@ class CurrentStore:
         categories = {p.id: p.category for p in catalog}
         rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
         # UnknownStoreWord: a synonym's key the catalog lacks
-        slots = SlotExtractor(catalog, s.vocabulary.synonyms, exclusions=s.understanding.exclusions)
+        slots = SlotExtractor(catalog, s.vocabulary.synonyms, exclusions=s.understanding.exclusions,
+                              spoken_amounts=s.understanding.spelling)
+        spelling = SpellingCorrector.for_store(slots.store_vocabulary, catalog) if s.understanding.spelling else None
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
         tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
@@ -166,4 +169,4 @@ class CurrentStore:
         orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
         router = Router(catalog, slots, products, orders, faq, handoff, services.customer_name, services.store_name,
                         services.store_intents, faq_by_id.get)
-        return Assistant(services.intent_classifier, router, writer, s.max_message_chars)
+        return Assistant(services.intent_classifier, router, writer, s.max_message_chars, spelling)

@@ -25,6 +25,7 @@ from assistant.router import BROWSING, Router
 from assistant.safety.preview import previewing
 from assistant.safety.privacy import mask_personal_data
 from assistant.session import SessionState, Turn
+from assistant.vocabulary.typos import Corrected, Correction, SpellingCorrector
 from assistant.writer import Lead, ReplyWriter
 from knowledge.store.tickets import HandoffReason
 
@@ -49,14 +50,29 @@ def clean_message(text: str, max_chars: int) -> str:
     return text
 
 
+def correction_note(corrections: tuple[Correction, ...], products_shown: bool) -> str:
+    """What a reply says first about the typos it read as store words: 'Showing results for "running shoes"
+    (you typed "runing shoos").', or 'I read "wemen" as "women".' when it shows no products."""
+    if not corrections:
+        return ""
+    if products_shown:
+        corrected = ", ".join(f'"{c.corrected}"' for c in corrections)
+        typed = ", ".join(f'"{c.typed}"' for c in corrections)
+        return f"_Showing results for {corrected} (you typed {typed})._"
+    return "_I read " + ", ".join(f'"{c.typed}" as "{c.corrected}"' for c in corrections) + "._"
+
+
 class Assistant:
     """One instance serves many conversations; all per-conversation memory is in ``SessionState``."""
 
-    def __init__(self, intents: IntentClassifier, router: Router, writer: ReplyWriter, max_message_chars: int = 2000):
+    def __init__(self, intents: IntentClassifier, router: Router, writer: ReplyWriter, max_message_chars: int = 2000,
+                 spelling: SpellingCorrector | None = None):
+        """``spelling``: corrects typos against the store's words before a message is read (None: as typed)."""
         self.intents = intents
         self.router = router
         self.writer = writer
         self.max_message_chars = max_message_chars
+        self.spelling = spelling
 
     @property
     def products(self) -> ProductAnswers:
@@ -84,30 +100,40 @@ class Assistant:
 
     def stream(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
         text = clean_message(message, self.max_message_chars)
+        read = Corrected(text)  # the message as read: typos corrected, once, before it is read
         pending = state.pending_action
         draft = self.orders.follow_up(state, text) if pending is not None else None
         if draft is not None:  # the answer to a proposed order action: decided by code, never by the LLM
             prediction = IntentPrediction(Intent.ORDER_CHANGE, 1.0, {}, "answer to a pending order action")
         else:
+            # typos are corrected once, here, so the intent, the slots and the search all read the store's words
+            # (an answer to a pending order action is read as typed: it may be an address)
+            if self.spelling is not None:
+                read = self.spelling.correct(text)
             prediction = self.intents.predict(
-                text, products_shown=bool(state.shown_product_ids), searching=state.last_intent in BROWSING,
+                read.text, products_shown=bool(state.shown_product_ids), searching=state.last_intent in BROWSING,
             )
-            draft = self.router.route(state, text, prediction)
+            draft = self.router.route(state, read.text, prediction)
             if pending is not None:
                 draft.body = f"(Nothing was changed on order {pending.order_id}.)\n\n{draft.body}".strip()
         draft = self._escalate(state, text, draft)
-        yield from self._finish(state, text, draft, prediction.confidence)
+        yield from self._finish(state, read.text, draft, prediction.confidence, text, read.corrections)
 
-    def _finish(self, state: SessionState, text: str, draft: Draft, confidence: float) -> Iterator[PartialText | Reply]:
-        """Phrase the draft's lead (streamed), build the ``Reply`` and remember the turn."""
+    def _finish(self, state: SessionState, text: str, draft: Draft, confidence: float, typed: str | None = None,
+                corrections: tuple[Correction, ...] = ()) -> Iterator[PartialText | Reply]:
+        """Phrase the draft's lead (streamed), build the ``Reply`` and remember the turn. ``text``: the
+        message as read (typos corrected: ``corrections``); ``typed``: as the shopper typed it, remembered as
+        their turn."""
+        note = correction_note(corrections, bool(draft.products))
+        before = f"{note}\n\n" if note else ""
         lead: Lead | None = None
         for item in self.writer.lead(draft, text):
             if isinstance(item, Lead):
                 lead = item
             else:
-                yield PartialText(item)
+                yield PartialText(before + item)
         assert lead is not None
-        full = lead.text + (f"\n\n{draft.body}" if draft.body else "")
+        full = before + lead.text + (f"\n\n{draft.body}" if draft.body else "")
         yield PartialText(full)
         reply = Reply(
             text=full, intent=draft.intent, confidence=round(confidence, 3),
@@ -116,11 +142,11 @@ class Assistant:
             used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
             ticket_id=state.ticket_id,
             pending_action=state.pending_action.kind.value if state.pending_action else None,
-            failed=draft.failed,
+            failed=draft.failed, corrections=[(c.typed, c.corrected) for c in corrections],
         )
         shown = tuple(p.id for p in draft.products)
         # what is remembered (and so stored, summarised for tickets) has personal data masked
-        state.turns = [*state.turns, Turn("user", mask_personal_data(text), draft.intent),
+        state.turns = [*state.turns, Turn("user", mask_personal_data(typed or text), draft.intent),
                        Turn("assistant", full, draft.intent, shown)]
         state.messages_sent += 1
         del state.turns[: -MAX_TURNS_KEPT]

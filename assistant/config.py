@@ -116,7 +116,8 @@ class UnderstandingSettings(_Section):
     measures all of them off (the earlier pipeline) against all on."""
 
     spelling: bool = Field(default=True, description="correct typos against the catalog's own words (brands, "
-                           "categories, product types, colours, materials) before reading the message")
+                           "categories, product types, colours, materials) before reading the message, and read "
+                           "budgets as people say them (\"under a hundred\", \"50-ish\", \"80 bucks or less\")")
     exclusions: bool = Field(default=True, description="read \"not Pacewell\", \"no leather\", \"anything but "
                              "black\" as filters that leave those products out")
     comparatives: bool = Field(default=True, description="answer \"cheaper than the first\", \"the lightest of "

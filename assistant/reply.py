@@ -55,6 +55,7 @@ class Reply:
     ticket_id: str | None = None  # the handoff ticket this conversation has open
     pending_action: str | None = None  # an order action waiting for "yes" (or a detail): its kind
     failed: bool = False  # the assistant could not help (no answer found, out of scope, a wrong e-mail)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # typos read as store words: (typed, read as)
 
     @property
     def product_ids(self) -> list[str]:

@@ -15,6 +15,8 @@ from typing import Any
 
 from assistant.money import currency_markers, currency_words
 from assistant.negation import NegationReader
+from assistant.number_words import WORDS as NUMBER_WORDS
+from assistant.number_words import digits_for_words
 from assistant.product_types import singular
 from assistant.vocabulary import Kind, StoreVocabulary, general_synonyms
 from assistant.vocabulary.materials import store_materials
@@ -51,6 +53,14 @@ def _not_money(currency: str) -> str:
     return rf"(?!\s?(?:{'|'.join(units)}))"
 
 
+def _priced(currency: str) -> str:
+    """An amount that says it is money: the currency's symbol or code before it, or a word for it after
+    ("80 bucks" only in a dollar store)."""
+    markers = [re.escape(m) for m in currency_markers(currency)]
+    words = [re.escape(w).replace(r"\ ", r"\s+") + r"\b" for w in currency_words(currency)]
+    return rf"(?:(?:{'|'.join(markers)})\s?{_AMOUNT}|{_AMOUNT}\s?(?:{'|'.join([*words, *markers])}))"
+
+
 @dataclass(frozen=True)
 class BudgetPatterns:
     maximum: re.Pattern[str]
@@ -60,15 +70,24 @@ class BudgetPatterns:
 
 
 @lru_cache(maxsize=32)
-def budget_patterns(currency: str) -> BudgetPatterns:
-    """The budget expressions of a store priced in ``currency``."""
+def budget_patterns(currency: str, spoken: bool = False) -> BudgetPatterns:
+    """The budget expressions of a store priced in ``currency``; ``spoken`` adds how people say them
+    ("50-ish", "60 or so", "80 bucks or less", "€80 tops"; amounts in words are read by ``digits_for_words``)."""
     num, not_money = _num(currency), _not_money(currency)
     # "no more than 90" is a maximum and "no less than 30" a minimum, whatever "more"/"less" say alone
-    maximum = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{num}{not_money}", re.I)
+    max_after = rf"|{_priced(currency)}\s*(?:or\s+(?:less|under|below|cheaper)|max(?:imum)?|tops|at\s+most)\b" \
+        if spoken else ""
+    around_after = rf"|{num}(?:\s?-?\s?ish\b|\s+or\s+so\b)" if spoken else ""
+    maximum = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{num}{not_money}{max_after}", re.I)
     minimum = re.compile(rf"\b(?<!no )(?<!not )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than|>)\s*{num}{not_money}", re.I)
     between = re.compile(rf"\bbetween\s*{num}\s*(?:and|-|to)\s*{num}|{num}\s*(?:-|to)\s*{num}{not_money}", re.I)
-    around = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{num}{not_money}", re.I)
+    around = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{num}{not_money}{around_after}", re.I)
     return BudgetPatterns(maximum, minimum, between, around)
+
+
+def _amount(m: re.Match[str]) -> str:
+    """The amount a budget pattern found (the first group that matched)."""
+    return next(g for g in m.groups() if g)
 
 
 FILTER_FIELDS = frozenset(f.name for f in fields(ProductFilter))  # the hard constraints' fields
@@ -92,6 +111,7 @@ NOT_USES = frozenset("budget gift gifts premium luxury classic basics everyday s
 _USE_LEAD = (r"\b(?:(?:good|great|ideal|suitable|made|meant|best|perfect)\s+)?(?:for(?:\s+use\s+(?:in|on|with))?|to\s+go|"
              r"when|while)\s+(?:(?:a|an|my|the|our|your|his|their|some|long|short|going|doing|use|using|"
              r"everyday|daily|weekend|day|rainy)\s+)*?")
+_SPOKEN_AMOUNT_WORDS = NUMBER_WORDS | {"a", "ish", "so", "tops"}  # "under a hundred", "50-ish", "60 or so"
 _IN_STOCK = re.compile(r"\b(in stock|available now|ships? (now|today)|can i get (it|them) now)\b", re.I)
 
 
@@ -199,10 +219,13 @@ class SlotExtractor:
     catalog does not have."""
 
     def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None,
-                 exclusions: bool = False):
+                 exclusions: bool = False, spoken_amounts: bool = False):
         """``exclusions``: read "not Pacewell", "no leather", "anything but black" as exclusions
-        (``Settings.understanding.exclusions``; off, negated words read as any others)."""
+        (``Settings.understanding.exclusions``; off, negated words read as any others). ``spoken_amounts``:
+        read budgets as people say them too ("under a hundred", "50-ish", "80 bucks or less";
+        ``[understanding] spelling``)."""
         self.catalog = catalog
+        self.spoken_amounts = spoken_amounts
         self.store_vocabulary = words = StoreVocabulary(catalog, synonyms)
         # a category in any spelling, or a shopper's word for one of the store's kinds (its own synonyms and
         # the general ones that lead to its words)
@@ -253,7 +276,8 @@ class SlotExtractor:
         # what it is for, "money is no object", "any color" and "not Pacewell" adjust the search: not
         # words of a new one
         text = self._without_negations(text)
-        return is_refinement(_CLEAR.sub(" ", _NO_BUDGET.sub(" ", self.strip_use(text))), update, self.vocabulary)
+        vocabulary = self.vocabulary | _SPOKEN_AMOUNT_WORDS if self.spoken_amounts else self.vocabulary
+        return is_refinement(_CLEAR.sub(" ", _NO_BUDGET.sub(" ", self.strip_use(text))), update, vocabulary)
 
     def extract(self, text: str) -> SlotUpdate:
         update = SlotUpdate()
@@ -350,20 +374,22 @@ class SlotExtractor:
         if _NO_BUDGET.search(text):
             update.clear_budget = True
             return
-        patterns = budget_patterns(self.catalog.currency)
+        if self.spoken_amounts:
+            text = digits_for_words(text, currency_words(self.catalog.currency))
+        patterns = budget_patterns(self.catalog.currency, self.spoken_amounts)
         low: float | None = None
         high: float | None = None
         if m := patterns.between.search(text):
             values = [g for g in m.groups() if g]
             low, high = sorted(_money(v) for v in values[:2])
         elif m := patterns.around.search(text):
-            center = _money(m.group(1))
+            center = _money(_amount(m))
             low, high = round(center * 0.8, 2), round(center * 1.2, 2)
         else:
             if m := patterns.maximum.search(text):
-                high = _money(m.group(1))
+                high = _money(_amount(m))
             if m := patterns.minimum.search(text):
-                low = _money(m.group(1))
+                low = _money(_amount(m))
         if low is not None:
             update.give(min_price=low)
         if high is not None:
