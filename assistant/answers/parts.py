@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from assistant.answers.draft import Draft, price_text, product_facts, product_ref
 from assistant.answers.faq import FaqAnswers
 from assistant.answers.products import suspect
-from assistant.comparatives import PRICE, RATING, CatalogMeasures, Comparative, asks_comparison, split_parts
+from assistant.comparatives import PRICE, CatalogMeasures, Comparative, asks_comparison, split_parts
 from assistant.grounding import evidence_for
 from assistant.references import PRONOUN, ShownItems
 from assistant.reply import FaqRef
@@ -127,8 +127,8 @@ class PartAnswers:
     def _unstated(self, items: list[Product], wanted: Comparative, values: dict[str, tuple[float, str]]) -> str:
         missing = [p.title for p in items if p.id not in values]
         what = wanted.measure.split()[0]
-        if not self.measures.keys_for(wanted.measure) and wanted.measure not in (PRICE, RATING):
-            return f"The listings don't state a {what}, so I can't say which is {wanted.word}."
+        if len(missing) == len(items) and len(items) > 1:
+            return f"None of these listings states a {what}, so I can't say which is {wanted.word}."
         return f"The listing of the {' and the '.join(missing)} doesn't state a {what}, so I can't say which is {wanted.word}."
 
     def _yes_no(self, a: Product, b: Product, wanted: Comparative, found: _Answers) -> None:
@@ -157,10 +157,13 @@ class PartAnswers:
         pick = (max if wanted.more else min)(known, key=lambda p: values[p.id][0])
         found.about(pick, *[p for p in known if p is not pick])
         found.compared = True
+        if len({values[p.id][0] for p in known}) == 1:
+            found.lines.append("They are the same there: " + "; ".join(
+                f"the {p.title}: {self._shown_value(p, wanted.measure, values[p.id])}" for p in known) + ".")
+            return
         others = "; ".join(f"the {p.title}: {self._shown_value(p, wanted.measure, values[p.id])}"
                            for p in known if p is not pick)
-        word = wanted.word if wanted.superlative else wanted.word
-        found.lines.append(f"The {pick.title} is the {word} ({self._shown_value(pick, wanted.measure, values[pick.id])}); "
+        found.lines.append(f"The {pick.title} is the {wanted.word} ({self._shown_value(pick, wanted.measure, values[pick.id])}); "
                            f"{others}.")
         if len(known) < len(items):
             found.lines.append(self._unstated([p for p in items if p.id not in values], wanted, values))
