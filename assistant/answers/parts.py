@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answers.draft import Draft, price_text, product_facts, product_ref
+from assistant.answers.draft import Draft, price_text, product_facts, product_ref, stock_phrase
 from assistant.answers.faq import FaqAnswers
 from assistant.answers.products import suspect
 from assistant.comparatives import PRICE, CatalogMeasures, Comparative, asks_comparison, split_parts
 from assistant.grounding import evidence_for
+from assistant.not_carried import BASIC_COLORS
 from assistant.references import PRONOUN, ShownItems
 from assistant.reply import FaqRef
 from assistant.session import SessionState
@@ -30,6 +31,7 @@ whats how much many of and or also plus to for with in on at by be there any som
 tell know about whether if than come comes got get gets more most less least very really""".split())
 _PRICE_ASKED = re.compile(r"\b(prices?|costs?|how much)\b", re.I)
 _RATING_ASKED = re.compile(r"\b(rating|rated|reviews?|stars?)\b", re.I)
+_STOCK_ASKED = re.compile(r"\b(in stock|available|availability)\b", re.I)
 _THAN = re.compile(r"\bthan\b", re.I)
 _WORD = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -183,9 +185,17 @@ class PartAnswers:
             facts.append(f"it is rated {target.rating:.1f}/5 ({target.review_count} reviews)" if target.rating is not None
                          else "it has no rating yet")
         words = set(_WORD.findall(lowered)) - QUESTION_WORDS
+        colours = {c.lower() for c in target.colors}
+        for word in sorted(w for w in words if w in colours or w in BASIC_COLORS):
+            facts.append(f"it comes in {word}" if word in colours else
+                         f"it doesn't come in {word} (colours: {', '.join(target.colors) or 'one only'})")
+        sizes = {z.lower(): z for z in target.sizes}
+        facts += [f"it comes in size {sizes[w]}" for w in sorted(words & set(sizes))]
+        if _STOCK_ASKED.search(part):
+            facts.append(f"it is {stock_phrase(target.stock)}" if target.stock > 0 else "it is out of stock")
         for key, value in target.attributes.items():
             text = ", ".join(value) if isinstance(value, list) else value
-            if set(_WORD.findall(key.lower().replace("_", " "))) & words and not suspect(text):
+            if set(_WORD.findall(key.lower().replace("_", " "))) & words and not suspect(text) and key not in ("color", "size"):
                 facts.append(f"{key.replace('_', ' ')}: {text}")
         if facts:
             found.lines.append(f"The {target.title}: {'; '.join(facts)}.")

@@ -222,3 +222,15 @@ def test_the_relevance_floor_reaches_the_assistant(fake_store) -> None:
 @pytest.mark.parametrize("text", ["hello", "where is my order?", "what is your return policy?"])
 def test_other_messages_are_not_comparisons(text: str) -> None:
     assert asks_comparison(text) is None
+
+
+def test_each_part_about_one_item_gets_its_fact(fake_store) -> None:
+    catalog = fake_store.current.catalog
+    first = next(p for p in catalog if p.colors and len(set(p.prices)) == 1)
+    others = [p for p in catalog if p.id != first.id][:2]
+    colour = first.colors[0].lower()
+    missing = sorted(c for c in BASIC_COLORS if c not in {x.lower() for x in first.colors})[0]
+    reply = assistant_with(fake_store).respond(
+        showing([first, *others]), f"does the first one come in {colour} and does it come in {missing}?")
+    assert f"it comes in {colour}" in reply.text and f"it doesn't come in {missing}" in reply.text
+    assert [p.id for p in reply.products] == [first.id]
