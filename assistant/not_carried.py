@@ -25,6 +25,7 @@ _NAMED = re.compile(
     r"(?:do|does)\s+(?:the\s+)?(?:store|shop)\s+(?:have|sell|carry)|(?:i'?m|i\s+am)\s+looking\s+for|looking\s+for|"
     r"i\s+(?:want|need)(?:\s+to\s+buy)?|show\s+me|(?:can|could)\s+i\s+(?:buy|get|order)|i'?d\s+like)\s+(?P<thing>.+)$",
     re.I)
+_OPENING = re.compile(r"^\s*(?:(?:ok|okay|so|well|hmm|yes|yeah|no|and|but|hi|hello|hey|thanks|great|cool)\b[,!.]?\s*)+", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an|any|some|your|a\s+new|one)\s+", re.I)
 # where the thing's name ends: "an iPhone 17 Pro for my son", "yoga mats under $50", "… cost?"
 _NAME_END = re.compile(r"\s+(?:for|with|under|below|over|above|in|that|which|to|from|around|cost|costs|in\s+stock)\b|[?!.,;]",
@@ -45,6 +46,8 @@ class Missing:
 
     name: str  # with the shopper's article ("the iPhone 17 Pro"), else quoted ("“yoga mat”")
     known: tuple[str, ...]
+    named: bool = False  # a brand or model word the catalog lacks ("iPhone"), not only unknown plain words
+    asked: bool = False  # the message is shaped like a request for it ("how much is …", "do you sell …")
 
 
 class CatalogWords:
@@ -70,7 +73,8 @@ class CatalogWords:
     def missing(self, text: str, shaped_only: bool = False) -> Missing | None:
         """The thing ``text`` asks for when the catalog has none of it ("how much is the iPhone 17 Pro?").
         ``shaped_only``: only in a message shaped like a product request ("how much is …", "do you sell …")."""
-        m = _NAMED.match(text.strip())
+        text = _OPENING.sub("", text.strip())
+        m = _NAMED.match(text)
         if m is None and shaped_only:
             return None
         thing = m.group("thing") if m else text.strip()
@@ -85,7 +89,7 @@ class CatalogWords:
         name_like = [t for t in unknown if _name_like(t, first=t is tokens[0] and not m)]
         nothing_known = not known and len(content) <= 4 and not {t.lower() for t in unknown} & self.policy_words
         if name_like or nothing_known:
-            return Missing(written if written != thing else f"“{thing}”", known)
+            return Missing(written if written != thing else f"“{thing}”", known, bool(name_like), m is not None)
         return None
 
     def absent_colors(self, text: str) -> list[str]:

@@ -145,6 +145,8 @@ class Router:
         missing = self.carried.missing(text, shaped_only=shaped)
         if missing is None or (not missing.known and (update.filter.category or update.filter.subcategories)):
             return None
+        if not missing.named and (update.mentioned or (state.search_query and not missing.asked)):
+            return None  # "ok, in blue?", "anything warmer?": a refinement of the search, not goods it lacks
         if shaped and self.faq.matches(text):
             return None
         return missing
