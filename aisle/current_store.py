@@ -154,7 +154,8 @@ class CurrentStore:
         catalog = self.catalog
         products = ProductAnswers(self.retriever, self.ranker, services.embedder, self.history,
                                   lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
-                                  lambda: self.history_candidates, lambda: self.product_vectors)
+                                  lambda: self.history_candidates, lambda: self.product_vectors,
+                                  s.understanding.relevance_floor)
         categories = {p.id: p.category for p in catalog}
         rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
         # UnknownStoreWord: a synonym's key the catalog lacks
@@ -168,5 +169,6 @@ class CurrentStore:
         handoff = Handoff(services.tickets, services.customer_name, s.now)
         orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
         router = Router(catalog, slots, products, orders, faq, handoff, services.customer_name, services.store_name,
-                        services.store_intents, faq_by_id.get)
+                        services.store_intents, faq_by_id.get, s.understanding.comparatives,
+                        s.understanding.not_carried)
         return Assistant(services.intent_classifier, router, writer, s.max_message_chars, spelling)

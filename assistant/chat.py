@@ -175,7 +175,7 @@ class Assistant:
             draft.topic = ""
             draft.fallback_lead = f"Removed the filter \"{chip}\". {draft.fallback_lead}"
             if draft.products:
-                state.shown_product_ids = [p.id for p in draft.products]
+                state.show([p.id for p in draft.products])
         yield from self._finish(state, note, draft, 1.0)
 
     def _escalate(self, state: SessionState, text: str, draft: Draft) -> Draft:

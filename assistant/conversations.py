@@ -133,6 +133,8 @@ class Conversations:
                  for m in self.store.messages(session_id)]
         state.turns = turns[-100:]
         state.shown_product_ids = next((list(t.product_ids) for t in reversed(turns) if t.product_ids), [])
+        state.listed_product_ids = next((list(t.product_ids) for t in reversed(turns)
+                                         if len(t.product_ids) >= 2 and t.intent == "product_search"), [])
         state.ticket_id = stored.ticket_id or None
         state.last_intent = next((t.intent for t in reversed(turns) if t.intent), None)
         state.messages_sent = sum(t.role == "user" for t in turns)

@@ -24,14 +24,18 @@ NOT_NOUNS = frozenset("one ones same other others first second third fourth fift
                       "price budget color colour size brand rest two both are is was were have has had come comes "
                       "fit fits work works look looks go goes would will can could should cost costs last lasts "
                       "run runs way kind sort much many".split())
+FIRST_TWO = re.compile(r"\b(first|top|last)\s+(?:two|2)\b", re.I)
 PRONOUN = re.compile(r"\b(?:it|its|it's|this one|that one)\b", re.I)
 
 
 class ShownItems:
     """Resolves what a message points at among the items the session has on screen."""
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, lists: bool = False):
+        """``lists``: positions and "the first two" may point into the last list of several items shown
+        when the answer since then showed fewer (``SessionState.listed_product_ids``)."""
         self.catalog = catalog
+        self.lists = lists
 
     def target(self, state: SessionState, text: str) -> Product | None:
         """The shown item a question is about: the one it names, else the one asked about last, else the top one."""
@@ -47,6 +51,13 @@ class ShownItems:
     def shown(self, state: SessionState) -> list[Product]:
         return [p for p in (self.catalog.get(i) for i in state.shown_product_ids) if p]
 
+    def listed(self, state: SessionState) -> list[Product]:
+        """What is on screen, or (with ``lists``) the last list of several items when fewer are on screen."""
+        ids = state.shown_product_ids
+        if self.lists and len(ids) < 2 and len(state.listed_product_ids) >= 2:
+            ids = state.listed_product_ids
+        return [p for p in (self.catalog.get(i) for i in ids) if p]
+
     def focus(self, state: SessionState) -> list[Product]:
         """What the last answer was about when it was one or two shown items (a question, a comparison)."""
         last = next((t for t in reversed(state.turns) if t.role == "assistant"), None)
@@ -59,12 +70,13 @@ class ShownItems:
         "the blue one" / "the Pacewell one" (only when one shown item has that color or brand).
         ``by_name_only``: only those named by color, brand or "that/this <noun>", not by position."""
         shown = self.shown(state)
-        if not shown:
+        if not shown and not (self.lists and state.listed_product_ids):
             return []
         found: list[tuple[int, Product]] = []
         if not by_name_only:
             for m in ORDINAL_REF.finditer(text):
-                found += [(m.start(), p) for p in (self.catalog.get(i) for i in state.referenced_products(m.group(0))) if p]
+                ids = state.referenced_products(m.group(0), lists=self.lists)
+                found += [(m.start(), p) for p in (self.catalog.get(i) for i in ids) if p]
         for m in ATTR_REF.finditer(text):
             word = m.group(1).lower()
             word = COLOR_SYNONYMS.get(word, word)
@@ -105,6 +117,11 @@ class ShownItems:
         top other one shown); else the first two shown ("compare them")."""
         picks = self.referenced(state, text)
         shown = self.shown(state)
+        if self.lists:
+            listed = self.listed(state)
+            if m := FIRST_TWO.search(text):
+                return listed[-2:] if m.group(1).lower() == "last" else listed[:2]
+            shown = shown if len(shown) >= 2 else listed
         if len(picks) == 1:
             others = [p for p in [*self.focus(state), *shown] if p != picks[0]]
             if not others:

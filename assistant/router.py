@@ -14,13 +14,16 @@ from collections.abc import Callable
 
 from assistant.answers.draft import Draft, product_facts, product_ref
 from assistant.answers.faq import FaqAnswers
+from assistant.answers.parts import PartAnswers
 from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
+from assistant.comparatives import CatalogMeasures
 from assistant.examples import greeting_example
 from assistant.grounding import evidence_for
 from assistant.handoff import Handoff
 from assistant.intents.classifier import Intent, IntentPrediction
 from assistant.intents.store import StoreIntents
+from assistant.not_carried import CatalogWords, Missing
 from assistant.orders.answers import EMAIL, OrderAnswers
 from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.session import Constraints, SessionState
@@ -31,6 +34,8 @@ from knowledge.schemas import FaqEntry, Product
 from knowledge.store.tickets import HandoffReason
 
 BROWSING = (Intent.PRODUCT_SEARCH, Intent.PRODUCT_QUESTION, Intent.COMPARE)  # the shopper is looking at products
+# intents a message naming goods the store lacks may have been given ("how much is the iPhone 17 Pro?" reads like a policy question)
+PRODUCT_SHAPED = (Intent.FAQ, Intent.OUT_OF_SCOPE, Intent.GREETING)
 
 
 class Router:
@@ -39,8 +44,15 @@ class Router:
     def __init__(self, catalog: Catalog, slots: SlotExtractor, products: ProductAnswers, orders: OrderAnswers,
                  faq: FaqAnswers, handoff: Handoff, customer_name: Callable[[str], str | None], store_name: str,
                  store_intents: StoreIntents | None = None,
-                 faq_entry: Callable[[str], FaqEntry | None] = lambda _id: None):
-        self.shown = ShownItems(catalog)
+                 faq_entry: Callable[[str], FaqEntry | None] = lambda _id: None,
+                 comparatives: bool = False, not_carried: bool = False):
+        """``comparatives``: comparisons and multi-part questions about shown items are answered from the
+        records (``PartAnswers``), and positions may point into the last list of several items;
+        ``not_carried``: a request for goods the catalog lacks, or a colour none of its items has, is said so."""
+        self.shown = ShownItems(catalog, lists=comparatives)
+        self.parts = PartAnswers(self.shown, CatalogMeasures(catalog), faq) if comparatives else None
+        self.carried = CatalogWords(catalog, [f"{e.title} {e.body}" for e in faq.retriever.faq.values()]) \
+            if not_carried else None
         self.slots = slots
         self.products = products
         self.orders = orders
@@ -55,6 +67,11 @@ class Router:
     def route(self, state: SessionState, text: str, prediction: IntentPrediction) -> Draft:
         """The draft answer to ``text``, given the classifier's ``prediction``."""
         intent, update = self.intent(state, text, prediction)
+        if self.parts is not None and intent in (*BROWSING, Intent.FAQ) and self.parts.applies(state, text):
+            return self.parts.answer(state, text)  # "is it cheaper than the first?", "… and does it have …?"
+        missing = self._missing(state, text, intent, update)
+        if missing is not None:
+            return self._not_carried(state, text, update, missing)
         if self.store_intents is not None and prediction.rule is None and intent is not Intent.PRODUCT_SEARCH:
             store = self.store_intents.match(text)
             if store is not None:
@@ -117,6 +134,36 @@ class Router:
             return greeting(text, self.store_name, name, self.example)
         return out_of_scope(self.store_name, text, self.example)
 
+    def _missing(self, state: SessionState, text: str, intent: Intent, update: SlotUpdate) -> Missing | None:
+        """What the message asks for that the catalog lacks (None when it names a shown item, or the
+        store's FAQ answers it)."""
+        if self.carried is None or intent not in (*BROWSING, *PRODUCT_SHAPED):
+            return None
+        if self.shown.referenced(state, text) or (intent is not Intent.PRODUCT_SEARCH and PRONOUN.search(text)):
+            return None
+        shaped = intent in PRODUCT_SHAPED
+        missing = self.carried.missing(text, shaped_only=shaped)
+        if missing is None or (not missing.known and (update.filter.category or update.filter.subcategories)):
+            return None
+        if not missing.named and (update.mentioned or (state.search_query and not missing.asked)):
+            return None  # "ok, in blue?", "anything warmer?": a refinement of the search, not goods it lacks
+        if shaped and self.faq.matches(text):
+            return None
+        return missing
+
+    def _not_carried(self, state: SessionState, text: str, update: SlotUpdate, missing: Missing) -> Draft:
+        """"I couldn't find an iPhone 17 Pro in our catalog", with the closest items of the kind asked
+        for when the message names one the store has ("Zentrix running shoes": its running shoes)."""
+        lead = f"I couldn't find {missing.name} in our catalog."
+        if update.filter.category or update.filter.subcategories:
+            draft = self._search(state, text, update)
+            if draft.products:
+                draft.fallback_lead = f"{lead} Here are the closest items we do carry:"
+                draft.topic = ""
+                return draft
+        return Draft("product_search", f"{lead} We don't carry it, so I can't tell you its price or details. "
+                     "Tell me what you need it for and I'll suggest something we do carry.")
+
     def _store_intent(self, state: SessionState, text: str, label: str) -> Draft:
         """A store's own intent: its FAQ entry (label = entry id), else a ticket for the store's team."""
         entry = self.faq_entry(label)
@@ -144,13 +191,19 @@ class Router:
         query = text if new_topic else f"{previous} {text}"
         state.search_query = query[-500:]
         draft = self.products.search(state, query, keep_budget=update.cheaper)
+        absent = self.carried.absent_colors(text) if self.carried is not None else []
+        if absent and draft.products:  # "anything in purple?" where nothing is purple: say so, show the closest
+            where = f" in {', '.join(state.constraints.describe())}" if state.constraints.describe() else ""
+            draft.fallback_lead = (f"Nothing{where} comes in {' or '.join(absent)}, so none of these is "
+                                   f"{' or '.join(absent)}. Here are the closest:")
+            draft.topic = ""
         if not draft.products and reference is not None:  # nothing cheaper: say so, keep the filters as they were
             state.constraints = before
             chips = before.describe()
             return Draft("product_search", f"Nothing{' matching ' + ', '.join(chips) if chips else ''} is cheaper "
                          f"than the {reference.title}, so I kept your filters as they were.")
         if draft.products:  # after "nothing cheaper", "the second one" is still the one on screen
-            state.shown_product_ids = [p.id for p in draft.products]
+            state.show([p.id for p in draft.products])
         return draft
 
     def _which_one(self, state: SessionState, word: str, hits: list[Product]) -> Draft:

@@ -180,6 +180,7 @@ class SessionState:
     customer_id: str | None = None
     constraints: Constraints = field(default_factory=Constraints)
     shown_product_ids: list[str] = field(default_factory=list)
+    listed_product_ids: list[str] = field(default_factory=list)  # the last list of several items shown
     search_query: str = ""
     last_intent: str | None = None
     pending_order_id: str | None = None  # asked for its e-mail, not yet verified
@@ -192,8 +193,16 @@ class SessionState:
     turns: list[Turn] = field(default_factory=list)
     messages_sent: int = 0  # the shopper's messages in this conversation (turns keeps only the latest)
 
-    def referenced_products(self, text: str) -> list[str]:
-        """Shown product ids the message points at ("the second one", "first and last", "#2")."""
+    def show(self, product_ids: list[str]) -> None:
+        """Put ``product_ids`` on screen; a list of several is also kept as the last list (``listed_product_ids``)."""
+        self.shown_product_ids = list(product_ids)
+        if len(product_ids) >= 2:
+            self.listed_product_ids = list(product_ids)
+
+    def referenced_products(self, text: str, lists: bool = False) -> list[str]:
+        """Shown product ids the message points at ("the second one", "first and last", "#2").
+        ``lists``: a position beyond what is on screen is read in the last list of several items
+        ("the second one" after an answer that showed one item)."""
         picks: list[str] = []
         for m in _ORDINAL_RE.finditer(text):
             word = m.group(1).lower()
@@ -203,8 +212,12 @@ class SessionState:
                 index = int(word[1:]) - 1
             else:
                 index = _ORDINALS[word]
-            if 0 <= index < len(self.shown_product_ids):
-                pid = self.shown_product_ids[index]
+            ids = self.shown_product_ids
+            if lists and not 0 <= index < len(ids) and len(self.listed_product_ids) > len(ids):
+                ids = self.listed_product_ids
+                index = len(ids) - 1 if word == "last" else index
+            if 0 <= index < len(ids):
+                pid = ids[index]
                 if pid not in picks:
                     picks.append(pid)
         return picks

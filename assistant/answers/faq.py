@@ -44,6 +44,11 @@ class FaqAnswers:
         related = [h.entry for h in hits[1:] if h.score >= self.min_score + 0.1]
         return self.cite(hits[0].entry, message, related, chunks=self.used_chunks(hits[0]))
 
+    def matches(self, message: str) -> bool:
+        """Whether an entry of the store's FAQ answers ``message`` well enough to be quoted."""
+        hits = self.retriever.search_faq(message, k=1)
+        return bool(hits) and hits[0].score >= self.min_score
+
     def used_chunks(self, hit: FaqHit) -> list[FaqChunk]:
         """The sections of the entry the answer quotes: every matching one that clears the bar (the
         best always does), in reading order; all of them if none was retrieved."""

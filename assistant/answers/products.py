@@ -69,9 +69,11 @@ class ProductAnswers:
                  history: Callable[[str], list[HistoryItem]], popularity: Callable[[], dict[str, float]],
                  shown: int = 4, candidates: int = 30,
                  history_candidates: Callable[[], HistoryCandidates | None] = lambda: None,
-                 vectors: Callable[[], Mapping[str, np.ndarray]] = dict):
+                 vectors: Callable[[], Mapping[str, np.ndarray]] = dict, relevance_floor: float = 0.0):
         """``history_candidates`` adds what the shopper's history suggests to the retrieval hits;
-        ``vectors`` (product embeddings) lets the final list avoid near-duplicates (MMR)."""
+        ``vectors`` (product embeddings) lets the final list avoid near-duplicates (MMR);
+        ``relevance_floor`` leaves out candidates below that share of the best one's relevance
+        (``above_floor``)."""
         self.retriever = retriever
         self.ranker = ranker
         self.embedder = embedder
@@ -81,6 +83,7 @@ class ProductAnswers:
         self.candidates = candidates
         self.history_candidates = history_candidates
         self.vectors = vectors
+        self.relevance_floor = relevance_floor
 
     # -- search -------------------------------------------------------------------------------
     def search(self, state: SessionState, query: str, keep_budget: bool = False) -> Draft:
@@ -90,6 +93,7 @@ class ProductAnswers:
         hard = constraints.filter
         history = self.history(state.customer_id) if state.customer_id else []
         candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
+        candidates = above_floor(candidates, self.relevance_floor)
         ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
         products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
@@ -255,6 +259,19 @@ class ProductAnswers:
         return Draft("compare", f"Here's how the {a.title} and the {b.title} compare:", body,
                      topic=f"a comparison of two {_plural([a, b])}",
                      products=[product_ref(a, "compared"), product_ref(b, "compared")], evidence=evidence)
+
+
+def above_floor(candidates: list[Candidate], floor: float) -> list[Candidate]:
+    """The candidates whose relevance is at least ``floor`` times the best one's (all of them when
+    ``floor`` is 0 or the best relevance is not positive). History-based candidates carry the same
+    measure as retrieval hits (cosine similarity of the request to the product, ``Retriever.relevance``),
+    so one floor serves both: a past purchase far from the request is left out like any weak hit."""
+    if floor <= 0 or not candidates:
+        return candidates
+    best = max(c.relevance for c in candidates)
+    if best <= 0:
+        return candidates
+    return [c for c in candidates if c.relevance >= floor * best]
 
 
 def _plural(products: Sequence[Product]) -> str:
