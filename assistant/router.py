@@ -188,7 +188,8 @@ class Router:
         previous = state.search_query
         if {"use"} & (update.mentioned | update.cleared):
             previous = self.slots.strip_use(previous)
-        query = text if new_topic else f"{previous} {text}"
+        wanted = self.slots.without_negations(text)  # "not Pacewell" is a filter, not words to search for
+        query = wanted if new_topic else f"{previous} {wanted}"
         state.search_query = query[-500:]
         draft = self.products.search(state, query, keep_budget=update.cheaper)
         absent = self.carried.absent_colors(text) if self.carried is not None else []

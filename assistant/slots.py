@@ -275,7 +275,7 @@ class SlotExtractor:
     def is_refinement(self, text: str, update: SlotUpdate) -> bool:
         # what it is for, "money is no object", "any color" and "not Pacewell" adjust the search: not
         # words of a new one
-        text = self._without_negations(text)
+        text = self.without_negations(text)
         vocabulary = self.vocabulary | _SPOKEN_AMOUNT_WORDS if self.spoken_amounts else self.vocabulary
         return is_refinement(_CLEAR.sub(" ", _NO_BUDGET.sub(" ", self.strip_use(text))), update, vocabulary)
 
@@ -330,7 +330,9 @@ class SlotExtractor:
             update.give(**{name: values})
         return negations.masked(text)
 
-    def _without_negations(self, text: str) -> str:
+    def without_negations(self, text: str) -> str:
+        """The message without what it rules out ("trail shoes not Pacewell" → "trail shoes"): the words
+        a search should look for."""
         return text if self._negations is None else self._negations.read(text).masked(text)
 
     def _respelled(self, text: str, use_span: tuple[int, int] | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,10 +44,11 @@ def money(value: float, currency: str = DEFAULT_CURRENCY) -> str:
     return format_money(value, currency)
 
 
-def price_text(product: Product, color: str | None = None, size: str | None = None) -> str:
+def price_text(product: Product, color: str | None = None, size: str | None = None,
+               exclude_colors: Collection[str] = ()) -> str:
     """The price quoted for ``product`` to a shopper asking for ``color``/``size``: "€49.00",
     "€49.00 (was €59.00)", or "from €39.00" when the variants they could buy differ in price."""
-    low, high, was = product.offer(color, size)
+    low, high, was = product.offer(color, size, exclude_colors)
     if high != low:
         return f"from {money(low, product.currency)}"
     text = money(low, product.currency)
@@ -62,9 +64,10 @@ def stock_phrase(stock: int) -> str:
 
 
 def product_ref(product: Product, reason: str = "", score: float = 0.0, color: str | None = None,
-                size: str | None = None) -> ProductRef:
-    """The card of ``product``, priced as ``price_text`` quotes it for ``color``/``size``."""
-    low, high, was = product.offer(color, size)
+                size: str | None = None, exclude_colors: Collection[str] = ()) -> ProductRef:
+    """The card of ``product``, priced as ``price_text`` quotes it for ``color``/``size`` (and none of
+    ``exclude_colors``, lower case: "anything but black" quotes the other colours' prices)."""
+    low, high, was = product.offer(color, size, exclude_colors)
     return ProductRef(
         id=product.id, title=product.title, brand=product.brand, category=product.category,
         price=low, currency=product.currency, stock=product.stock, rating=product.rating,
@@ -73,10 +76,11 @@ def product_ref(product: Product, reason: str = "", score: float = 0.0, color: s
     )
 
 
-def product_facts(product: Product, color: str | None = None, size: str | None = None) -> str:
+def product_facts(product: Product, color: str | None = None, size: str | None = None,
+                  exclude_colors: Collection[str] = ()) -> str:
     """The facts of one product as they may be stated in a reply (and so used as evidence); the
     price is the one quoted for ``color``/``size`` (``price_text``)."""
-    parts = [product.title, price_text(product, color, size), stock_phrase(product.stock)]
+    parts = [product.title, price_text(product, color, size, exclude_colors), stock_phrase(product.stock)]
     if product.rating is not None:
         parts.append(f"rated {product.rating:.1f}/5 ({product.review_count} reviews)")
     return " · ".join(parts)

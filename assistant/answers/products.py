@@ -106,11 +106,12 @@ class ProductAnswers:
             )
         use = constraints.use
         color, size = hard.color, hard.size  # prices are quoted for the variants asked for
+        avoid = tuple(c.lower() for c in hard.exclude_colors)  # and none of the colours ruled out
         refs = [product_ref(p, f"for {use} (catalog tags); {r.reason}" if use and suits_use(p, use) else r.reason,
-                            r.score, color, size) for p, r in zip(products, ranked, strict=True)]
+                            r.score, color, size, avoid) for p, r in zip(products, ranked, strict=True)]
         lines = []
         for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
-            lines.append(f"{i}. **{p.title}** — {product_facts(p, color, size).split(' · ', 1)[1]}\n   _{ref.reason}_")
+            lines.append(f"{i}. **{p.title}** — {product_facts(p, color, size, avoid).split(' · ', 1)[1]}\n   _{ref.reason}_")
         body = "\n".join(lines)
         kind = _plural(products)
         if len(products) == 1:
@@ -126,7 +127,7 @@ class ProductAnswers:
             product_ids=[p.id for p in products],
             texts=[query, body],
             extra_numbers=[len(products)],
-            price_texts=[" ".join(chips), *[product_facts(p, color, size) for p in products]],
+            price_texts=[" ".join(chips), *[product_facts(p, color, size, avoid) for p in products]],
         )
         return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
