@@ -265,6 +265,8 @@ def intents_evaluate(
                                       "weight chosen by cross-validation, 0 allowed; ~0.3 s per utterance)")] = False,
     finetune: Annotated[bool, typer.Option("--finetune/--no-finetune", help="try SetFit-style fine-tuning of the "
                                            "embedder (minutes on CPU); kept only if it wins on training rows")] = False,
+    negatives: Annotated[bool, typer.Option("--negatives/--no-negatives", help="when --train has no --oos-label "
+                                            "rows, use Aisle's bundled out-of-scope messages instead")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Accuracy, in-scope accuracy, OOS recall, macro-F1, MCC and latency of the few-shot intent model."""
@@ -285,7 +287,8 @@ def intents_evaluate(
             if settings.llm.backend != "transformers":
                 raise AisleError("--llm scores labels with a local model: it needs llm.backend = 'transformers'")
             scorer = LlmLabelScorer(TransformersChatModel(settings.llm, settings.models_dir))
-        report = evaluate_intents(train_rows, test_rows, embedder, oos_label, limit, llm=scorer, finetune=finetune)
+        report = evaluate_intents(train_rows, test_rows, embedder, oos_label, limit, llm=scorer, finetune=finetune,
+                                  bundled_negatives=negatives)
     except AisleError as exc:
         _fail(exc)
     if as_json:

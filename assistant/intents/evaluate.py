@@ -40,16 +40,27 @@ class IntentReport:
 
 def evaluate_intents(train: tuple[Sequence[str], Sequence[str]], test: tuple[Sequence[str], Sequence[str]],
                      embedder: Embedder, oos_label: str | None = None, limit: int | None = None,
-                     llm: LlmLabelScorer | None = None, finetune: bool = False) -> IntentReport:
+                     llm: LlmLabelScorer | None = None, finetune: bool = False,
+                     bundled_negatives: bool = True) -> IntentReport:
     """``llm``: give the LLM's vote a weight chosen by cross-validation; ``finetune``: try SetFit-style
-    fine-tuning of the embedder (kept only if it wins on a held-out fold of the training rows)."""
+    fine-tuning of the embedder (kept only if it wins on a held-out fold of the training rows);
+    ``bundled_negatives``: when the training rows have no ``oos_label`` row, Aisle's generic out-of-scope
+    messages stand in for them (off: the 5th-percentile threshold rule alone)."""
+    start = time.perf_counter()
+    model = FewShotIntentModel(embedder, oos_label, llm=llm, finetune=finetune,
+                               bundled_negatives=bundled_negatives).fit(*train)
+    return score_model(model, test, len(train[0]), time.perf_counter() - start, limit)
+
+
+def score_model(model: FewShotIntentModel, test: tuple[Sequence[str], Sequence[str]], train_examples: int,
+                fit_seconds: float, limit: int | None = None) -> IntentReport:
+    """The report of a fitted model on ``test``."""
     from sklearn.metrics import f1_score, matthews_corrcoef
 
+    oos_label = model.oos_label
     texts, truth = list(test[0])[:limit or None], list(test[1])[:limit or None]
-    start = time.perf_counter()
-    model = FewShotIntentModel(embedder, oos_label, llm=llm, finetune=finetune).fit(*train)
-    report = IntentReport(len(train[0]), len(model.labels), len(texts), oos_label,
-                          threshold=round(model.threshold, 4), fit_seconds=round(time.perf_counter() - start, 2),
+    report = IntentReport(train_examples, len(model.labels), len(texts), oos_label,
+                          threshold=round(model.threshold, 4), fit_seconds=round(fit_seconds, 2),
                           chosen=dict(model.chosen))
     start = time.perf_counter()
     predicted = [g.label for g in model.predict(texts)]
