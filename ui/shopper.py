@@ -131,9 +131,11 @@ def build_shopper(shopper: ShopperService) -> gr.Blocks:
             raise _fail(exc) from exc
         embedded = params.get("embed") == "1"
         shown_header = gr.update(visible=not embedded)
+        ready = gr.update(interactive=True)  # the box opens once the session exists (else a message would start a guest's)
         if not demo_mode:
-            return session_id, shown_header
-        return session_id, shown_header, gr.update(value=identity.customer_id or GUEST_CHOICE, visible=not embedded)
+            return session_id, shown_header, ready, ready
+        return (session_id, shown_header, ready, ready,
+                gr.update(value=identity.customer_id or GUEST_CHOICE, visible=not embedded))
 
     def switch_customer(customer: str, request: gr.Request):
         """Demo mode: the "You are" menu starts a new conversation as the picked customer."""
@@ -275,10 +277,11 @@ def build_shopper(shopper: ShopperService) -> gr.Blocks:
                                      placeholder="Ask about products, orders or policies.",
                                      feedback_options=("Like", "Dislike"))
                 with gr.Row():
-                    box = gr.Textbox(placeholder=f"e.g. {examples[0]}", show_label=False,
+                    box = gr.Textbox(placeholder=f"e.g. {examples[0]}", show_label=False, interactive=False,
                                      scale=5, max_length=shopper.max_message_chars * 2, autofocus=True,
                                      elem_id="aisle-message")
-                    send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="aisle-send")
+                    send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="aisle-send",
+                                     interactive=False)
                 gr.Examples(examples, inputs=box, label="Try")
             with gr.Column(scale=2, min_width=280):
                 # the picker exists only in demo mode: otherwise there is no component to send a customer id in
@@ -297,7 +300,8 @@ def build_shopper(shopper: ShopperService) -> gr.Blocks:
         outputs = [chatbot, cards, chips, sources, session, shown, box]
         box.submit(chat, [box, session, chatbot], outputs, api_name="chat")
         send.click(chat, [box, session, chatbot], outputs, **private)
-        app.load(start, None, [session, header, customer] if demo_mode else [session, header], **private)
+        app.load(start, None, [session, header, box, send, customer] if demo_mode else [session, header, box, send],
+                 **private)
         if demo_mode:
             customer.input(switch_customer, customer, [chatbot, cards, chips, sources, details, session, shown,
                                                        compared, seen], **private)
