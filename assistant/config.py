@@ -120,6 +120,9 @@ class UnderstandingSettings(_Section):
                            "budgets as people say them (\"under a hundred\", \"50-ish\", \"80 bucks or less\")")
     exclusions: bool = Field(default=True, description="read \"not Pacewell\", \"no leather\", \"anything but "
                              "black\" as filters that leave those products out")
+    attribute_filters: bool = Field(default=True, description="read a value of one of the catalog's categorical "
+                                    "product attributes (\"for women\", \"men's\") as a filter; which attributes "
+                                    "count is read from the catalog (assistant/attribute_values.py)")
     comparatives: bool = Field(default=True, description="answer \"cheaper than the first\", \"the lightest of "
                                "these\" and each part of a two-part question from the records")
     not_carried: bool = Field(default=True, description="say plainly when nothing the store carries matches a "

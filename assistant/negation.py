@@ -2,7 +2,7 @@
 "PFC-free", "running shoes but not from Stridecraft", "no t-shirts".
 
 A negation is a lead ("not", "no", "anything but", "except", "other than", "without", "not from",
-"no more", "I don't want", "nothing in", "non-") followed by one or more of the store's own words
+"no more", "I don't want", "nothing in", "that aren't", "which isn't", "not made by", "non-") followed by one or more of the store's own words
 ("no black or white"), or a word followed by "-free". The words are the store's brands, colours,
 materials (``vocabulary/materials.py``) and categories or product types; anything else after a lead
 is not a negation here, so "no budget", "no more than 90" and "not sure" read as before. The reader
@@ -27,8 +27,9 @@ _LEAD = re.compile(
     r"|except(?:\s+for)?|other\s+than|without(?:\s+any)?|excluding|exclude|avoid(?:ing)?"
     r"|(?:i'?d\s+|i\s+would\s+)?rather\s+not(?:\s+(?:have|get|buy|see))?(?:\s+(?:any(?:thing)?|something))?"
     r"(?:\s+(?:in|from|by|made\s+(?:of|from|with)|with))?"
+    r"|(?:that|which|who)\s+(?:(?:are|is)\s+not|aren[’']?t|isn[’']?t)(?:\s+(?:in|from|by|made\s+(?:of|from|with|by)))?"
     r"|no\s+more|nothing\s+(?:in|from|by|made\s+(?:of|from|with))"
-    r"|not\s+(?:in|from|by|made\s+(?:of|from|with)|with|any)|no(?:t)?)\s+"
+    r"|not\s+(?:in|from|by|made\s+(?:of|from|with|by)|with|any)|no(?:t)?)\s+"
     r"|\bnon-",
     re.I)
 _ARTICLE = re.compile(r"(?:the|a|an|any|those|these)\s+", re.I)

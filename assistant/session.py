@@ -11,7 +11,7 @@ from functools import partial
 from assistant.money import format_money
 from assistant.orders.tools import ProposedAction
 from assistant.slots import FILTER_FIELDS, SlotUpdate
-from knowledge.retrieval.filters import ProductFilter
+from knowledge.retrieval.filters import AttributeValue, ProductFilter
 from knowledge.schemas import DEFAULT_CURRENCY
 
 # What a session id may be: it is stored, logged and used as a key (and in guest ids "guest:<id>").
@@ -52,6 +52,7 @@ class Constraints:
             chips.append((hard.color, ("color",)))
         if hard.size:
             chips.append((f"size {hard.size}", ("size",)))
+        chips += [(label, ("attributes",)) for label, _value in self.attribute_chips()]
         if self.use:
             chips.append((f"for {self.use}", ("use",)))
         money = partial(format_money, currency=self.currency)
@@ -76,12 +77,19 @@ class Constraints:
                 + [(f"no {m}", "exclude_materials", m) for m in hard.exclude_materials]
                 + [(f"not {c}", "exclude_categories", c) for c in hard.exclude_categories])
 
+    def attribute_chips(self) -> list[tuple[str, AttributeValue]]:
+        """One chip for each attribute value asked for ("women"): removing it removes that value only."""
+        return [(wanted.value, wanted) for wanted in self.filter.attributes]
+
     def without(self, chip: str) -> Constraints:
         """These constraints with one chip removed ("running shoes" → still shoes; "shoes" → anything).
         ``ValueError`` names the chips in force when ``chip`` is not one of them."""
         for label, name, value in self.exclusion_chips():
             if label.casefold() == chip.strip().casefold():
                 return self._with({name: tuple(v for v in getattr(self.filter, name) if v != value)})
+        for label, wanted in self.attribute_chips():
+            if label.casefold() == chip.strip().casefold():
+                return self._with({"attributes": tuple(v for v in self.filter.attributes if v != wanted)})
         for label, names in self.chips():
             if label.casefold() == chip.strip().casefold():
                 return self._with({name: getattr(_NO_FILTER, name, None) for name in names})
@@ -118,6 +126,10 @@ class Constraints:
         if "subcategories" not in changes and "category" in changes and base.filter.subcategories:
             changes.update(subcategories=(), product_label=None)  # "shoes" after "running shoes"
         changes.update(_exclusions_after(base.filter, update, changes))
+        if "attributes" in changes:  # "for men" after "for women" replaces it; other attributes stay
+            new = update.filter.attributes
+            names = {v.name for v in new}
+            changes["attributes"] = tuple(v for v in base.filter.attributes if v.name not in names) + new
         merged = base._with(changes)
         low, high = merged.filter.min_price, merged.filter.max_price
         if low is not None and high is not None and low > high:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
 
+from assistant.attribute_values import AttributeValueReader
 from assistant.money import currency_markers, currency_words
 from assistant.negation import NegationReader
 from assistant.number_words import WORDS as NUMBER_WORDS
@@ -219,11 +220,13 @@ class SlotExtractor:
     catalog does not have."""
 
     def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None,
-                 exclusions: bool = False, spoken_amounts: bool = False):
+                 exclusions: bool = False, spoken_amounts: bool = False, attribute_filters: bool = False):
         """``exclusions``: read "not Pacewell", "no leather", "anything but black" as exclusions
         (``Settings.understanding.exclusions``; off, negated words read as any others). ``spoken_amounts``:
         read budgets as people say them too ("under a hundred", "50-ish", "80 bucks or less";
-        ``[understanding] spelling``)."""
+        ``[understanding] spelling``). ``attribute_filters``: read a value of one of the store's
+        categorical attributes ("for women") as a hard filter (``[understanding] attribute_filters``;
+        see ``assistant/attribute_values.py``)."""
         self.catalog = catalog
         self.spoken_amounts = spoken_amounts
         self.store_vocabulary = words = StoreVocabulary(catalog, synonyms)
@@ -243,6 +246,7 @@ class SlotExtractor:
         self.vocabulary = self._colors | self._sizes | set(SIZE_WORDS) | set(self._brand_of)
         self._use_of = self._use_vocabulary(catalog)
         self._negations = self._negation_reader(catalog) if exclusions else None
+        self._attribute_values = AttributeValueReader(catalog) if attribute_filters else None
         alternatives = sorted((re.escape(w) for w in self._use_of), key=len, reverse=True)
         self._use_re = re.compile(_USE_LEAD + r"(" + "|".join(alternatives) + r")(?:e?s)?\b", re.I) \
             if alternatives else None
@@ -305,6 +309,7 @@ class SlotExtractor:
         if self._color_re and (m := self._color_re.search(lowered)):
             update.give(color=self.store_vocabulary.colors[m.group(1).lower()])
         self._extract_size(text, update)
+        self._extract_attributes(text, update)
         self._extract_budget(text, update)
         if _IN_STOCK.search(text):
             update.give(in_stock_only=True)
@@ -360,6 +365,11 @@ class SlotExtractor:
             update.use = self._use_of.get(phrase) or self._use_of.get(singular(phrase), phrase)
             update.use_span = m.span()
             update.mentioned.add("use")
+
+    def _extract_attributes(self, text: str, update: SlotUpdate) -> None:
+        """"for women": a value of one of the store's categorical attributes (``ProductFilter.attributes``)."""
+        if self._attribute_values is not None and (values := self._attribute_values.read(text)):
+            update.give(attributes=values)
 
     def _extract_size(self, text: str, update: SlotUpdate) -> None:
         # the store's own sizes count after "size" ("size 10c", "size queen"), after the usual ones

@@ -16,6 +16,12 @@ type, each a tuple of the store's own words:
   but black" keeps a tee sold in black and white, drops one sold only in black); its in-stock and
   budget checks then count only the variants of the other colours. A colour the filter also asks for
   (``color``) is not excluded.
+
+A wanted value of a categorical product attribute ("for women": the store's ``gender`` attribute is
+"women") is ``attributes``: each ``AttributeValue`` names the attribute, the value asked for and the
+store's other values of that attribute it rules out. A product is left out when its attribute holds one
+of those others; a product without the attribute (headphones have no gender) or with a value that
+covers the asked one ("unisex" for "women") passes. Stores filter on ``attribute_pairs`` ("gender=men").
 """
 
 from __future__ import annotations
@@ -28,6 +34,19 @@ from itertools import combinations
 from knowledge.schemas import Product
 
 ANY = "*"  # a color or size the shopper did not ask for, in ``stock_keys``
+_SHORT_VALUE_WORDS = 3  # attribute values of at most this many words are filterable ("women", "unisex")
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    """A wanted value of a product attribute, and the store's other values of it that it rules out."""
+
+    name: str  # the attribute, lower case ("gender")
+    value: str  # the value asked for, lower case ("women")
+    others: tuple[str, ...]  # values that rule a product out ("men", "kids"), lower case
+
+    def rejected_pairs(self) -> list[str]:
+        return [attribute_pair(self.name, other) for other in self.others]
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,7 @@ class ProductFilter:
     exclude_colors: tuple[str, ...] = ()
     exclude_materials: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
+    attributes: tuple[AttributeValue, ...] = ()
 
     @property
     def excluded_colors(self) -> frozenset[str]:
@@ -72,6 +92,13 @@ class ProductFilter:
             or (colors and product.colors and set(product.colors) <= colors)
         )
 
+    def rejected_attribute_pairs(self) -> list[str]:
+        """The ``attribute_pairs`` that leave a product out ("gender=men" when women are asked for)."""
+        return sorted({pair for wanted in self.attributes for pair in wanted.rejected_pairs()})
+
+    def rejects_attributes(self, product: Product) -> bool:
+        return not set(self.rejected_attribute_pairs()).isdisjoint(attribute_pairs(product))
+
     def stock_key(self) -> str:
         """The ``stock_keys`` entry a product needs to pass the in-stock constraint."""
         return f"{(self.color or ANY).lower()}|{(self.size or ANY).lower()}"
@@ -87,6 +114,7 @@ class ProductFilter:
             or (self.color and self.color.lower() not in {c.lower() for c in product.colors})
             or (self.size and self.size.lower() not in {z.lower() for z in product.sizes})
             or (self.has_exclusions() and self.excludes(product))
+            or (self.attributes and self.rejects_attributes(product))
             or (self.in_stock_only and not product.in_stock_for(self.color, self.size, self.excluded_colors))
             or not self.fits_budget(product)
         )
@@ -146,6 +174,23 @@ def material_words(product: Product) -> frozenset[str]:
             if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
                 words.add(word[:-1])
     return frozenset(words)
+
+
+def attribute_pair(name: str, value: str) -> str:
+    return f"{name.lower()}={value.lower()}"
+
+
+def attribute_pairs(product: Product) -> list[str]:
+    """"name=value" (lower case) for each short text attribute value of the product (a few words;
+    not color or size, which have their own fields): what ``ProductFilter.attributes`` checks."""
+    pairs = set()
+    for name, value in product.attributes.items():
+        if name.lower() in ("color", "size"):
+            continue
+        for v in [value] if isinstance(value, str) else value:
+            if 0 < len(v.split()) <= _SHORT_VALUE_WORDS:
+                pairs.add(attribute_pair(name, v.strip()))
+    return sorted(pairs)
 
 
 def color_set(colors: Iterable[str]) -> str:

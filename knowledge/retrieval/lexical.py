@@ -23,6 +23,7 @@ from knowledge.catalog import Catalog
 from knowledge.retrieval.filters import (
     ANY,
     ProductFilter,
+    attribute_pairs,
     color_set,
     excluded_color_sets,
     material_words,
@@ -146,7 +147,7 @@ class FilterColumns:
         self.price_max = np.full(n, np.nan)  # and its highest
         self.values: dict[str, dict[str, np.ndarray]] = {f: {} for f in (
             "category", "subcategory", "brand", "colors", "sizes", "stock", "materials", "color_set",
-            "stock_color_sets")}
+            "stock_color_sets", "attribute_pairs")}
         rows: dict[str, dict[str, list[int]]] = {f: {} for f in self.values}
         for i, id_ in enumerate(ids):
             product = catalog.get(id_)
@@ -159,7 +160,8 @@ class FilterColumns:
                                ("sizes", product.sizes), ("stock", stock_keys(product)),
                                ("materials", material_words(product)),
                                ("color_set", [color_set(product.colors)] if product.colors else []),
-                               ("stock_color_sets", stock_color_sets(product))):
+                               ("stock_color_sets", stock_color_sets(product)),
+                               ("attribute_pairs", attribute_pairs(product))):
                 for v in vals:
                     rows[name].setdefault(v, []).append(i)
         for name, by_value in rows.items():
@@ -193,6 +195,8 @@ class FilterColumns:
             out &= self._is("stock", f.stock_key())
         if f.has_exclusions():
             out &= ~self._excluded(f)
+        if f.attributes:
+            out &= ~self._any("attribute_pairs", f.rejected_attribute_pairs())
         return out
 
     def _any(self, name: str, values: Iterable[str]) -> np.ndarray:

@@ -24,6 +24,7 @@ from knowledge.catalog import Catalog
 from knowledge.retrieval.filters import (
     FieldIn,
     ProductFilter,
+    attribute_pairs,
     color_set,
     material_words,
     stock_color_sets,
@@ -106,6 +107,8 @@ def product_record(product: Product) -> IndexRecord:
         meta["stock_color_sets"] = color_sets
     if materials := material_words(product):
         meta["materials"] = sorted(materials)
+    if pairs := attribute_pairs(product):  # "for women" (``ProductFilter.attributes``)
+        meta["attribute_pairs"] = pairs
     # the metadata is part of the hash: a change in what is filtered on rewrites the record
     return IndexRecord(product.id, product.search_text(), _hash(product.content_hash(), meta), meta)
 

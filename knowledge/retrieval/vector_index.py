@@ -70,6 +70,8 @@ def _product_where(f: ProductFilter) -> dict[str, Any] | None:
     if f.in_stock_only:  # a unit in stock in the asked color and size (see ``filters.stock_keys``)
         clauses.append({"stock_keys": {"$contains": f.stock_key()}})
     clauses += _exclusions_where(f)
+    # a wanted attribute value: no record holding one of the values it rules out (see ``filters``)
+    clauses += [{"attribute_pairs": {"$not_contains": pair}} for pair in f.rejected_attribute_pairs()]
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from knowledge.retrieval.embed import HashingEmbedder
-from knowledge.retrieval.filters import FieldIn, ProductFilter
+from knowledge.retrieval.filters import AttributeValue, FieldIn, ProductFilter
 from knowledge.retrieval.index import IndexRecord, ProductIndex
 from knowledge.retrieval.search import product_record
 from knowledge.retrieval.vector_index import VectorIndex
@@ -21,8 +21,8 @@ from knowledge.store.database import SyncCounts
 
 
 def item(pid: str, title: str, category: str, subcategory: str, price: float, stock: int, colors=(), sizes=(),
-         variants=(), brand: str = "Acme", material: str | None = None, tags=()) -> Product:
-    attributes: dict[str, str | list[str]] = {}
+         variants=(), brand: str = "Acme", material: str | None = None, tags=(), fit: str | None = None) -> Product:
+    attributes: dict[str, str | list[str]] = {"fit": fit} if fit else {}
     if colors:
         attributes["color"] = list(colors)
     if sizes:
@@ -36,9 +36,11 @@ def item(pid: str, title: str, category: str, subcategory: str, price: float, st
 
 PRODUCTS = [
     item("S1", "Road Running Shoe", "shoes", "running", 80.0, 5, ["blue", "black"], ["8", "9"],
-         brand="Pacer", material="engineered mesh, rubber sole"),
-    item("S2", "Trail Shoe", "shoes", "trail", 120.0, 0, ["green"], brand="Pacer", material="suede and leather"),
-    item("S3", "Beach Sandal", "shoes", "sandals", 30.0, 4, ["blue"], material="EVA foam", tags=["PVC-free"]),
+         brand="Pacer", material="engineered mesh, rubber sole", fit="wide"),
+    item("S2", "Trail Shoe", "shoes", "trail", 120.0, 0, ["green"], brand="Pacer", material="suede and leather",
+         fit="narrow"),
+    item("S3", "Beach Sandal", "shoes", "sandals", 30.0, 4, ["blue"], material="EVA foam", tags=["PVC-free"],
+         fit="any"),
     item("K1", "Stoneware Coffee Mug", "kitchen", "mugs", 12.0, 10, tags=["ceramics"]),
     item("K2", "Electric Kettle", "kitchen", "kettles", 60.0, 2, ["silver"], brand="Boil Co"),
     item("A1", "Cotton Tee", "apparel", "t-shirts", 15.0, 3, ["Blue", "white"], ["M", "L"], material="organic cotton",
@@ -87,6 +89,10 @@ FILTERS = [
     ProductFilter(exclude_colors=("blue",), color="white", in_stock_only=True),
     ProductFilter(exclude_brands=("pacer",), exclude_colors=("silver",), exclude_materials=("cotton",),
                   exclude_categories=("sandals",), in_stock_only=True),
+    # a wanted attribute value rules out the products with the values it names; those without the attribute pass
+    ProductFilter(attributes=(AttributeValue("fit", "wide", ("narrow",)),)),
+    ProductFilter(attributes=(AttributeValue("fit", "wide", ("narrow", "any")),), category="shoes"),
+    ProductFilter(attributes=(AttributeValue("fit", "narrow", ("wide",)),), exclude_brands=("pacer",)),
 ]
 
 
@@ -190,7 +196,7 @@ def test_the_price_range_is_what_the_store_filters_on(index: ProductIndex, produ
     assert not blue.matches(BY_ID["A1"])
 
 
-@pytest.mark.parametrize("flt", [f for f in FILTERS if f.has_exclusions()], ids=repr)
+@pytest.mark.parametrize("flt", [f for f in FILTERS if f.has_exclusions() or f.attributes], ids=repr)
 def test_the_bm25_mask_applies_the_same_exclusions(flt: ProductFilter) -> None:
     """The BM25 store's mask (``FilterColumns``) leaves out what ``matches`` leaves out, exactly
     (it checks the budget exactly too, after the query)."""
@@ -217,3 +223,6 @@ def test_exclusions_as_the_shopper_means_them() -> None:
     assert not ProductFilter(exclude_materials=("wool",)).matches(BY_ID["A2"])  # "merino wool"
     assert not ProductFilter(exclude_categories=("hats",)).matches(BY_ID["A2"])  # a product type
     assert not ProductFilter(exclude_brands=("PACER",)).matches(BY_ID["S1"])
+    wide = ProductFilter(attributes=(AttributeValue("fit", "wide", ("narrow",)),))
+    assert wide.matches(BY_ID["S1"]) and not wide.matches(BY_ID["S2"])  # wide: in; narrow: out
+    assert wide.matches(BY_ID["S3"]) and wide.matches(BY_ID["K1"])  # a value it does not rule out; no fit at all

@@ -17,7 +17,8 @@ from tests.exclusion_words import a_material, brand_of_a_type, only_and_more_col
 from tests.store_chat import chat
 
 LEADS = ["not {}", "no {}", "anything but {}", "except {}", "other than {}", "without {}", "not from {}",
-         "no more {}", "I don't want {}", "nothing from {}", "except for {}", "i'd rather not have {}"]
+         "no more {}", "I don't want {}", "nothing from {}", "except for {}", "i'd rather not have {}",
+         "that aren't {}", "which isn't {}", "that are not from {}", "not made by {}"]
 
 
 @cache
@@ -54,7 +55,8 @@ def test_a_list_of_colours_and_a_wanted_one_with_an_unwanted_one(fake_store) -> 
     assert update.filter.color == first and update.filter.exclude_colors == (second,)
 
 
-@pytest.mark.parametrize("lead", ["no {}", "without {}", "{}-free", "not made of {}", "non-{}", "nothing made of {}"])
+@pytest.mark.parametrize("lead", ["no {}", "without {}", "{}-free", "not made of {}", "non-{}", "nothing made of {}",
+                                  "that aren't {}", "which isn't made of {}"])
 def test_a_negated_material_is_excluded(fake_store, lead: str) -> None:
     catalog = fake_store.current.catalog
     material = a_material(catalog)
