@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.catalog import Catalog
@@ -55,7 +56,9 @@ class ProductTypeMatch:
 
 
 class ProductTypeMatcher:
-    def __init__(self, catalog: Catalog, qualifiers: bool = False):
+    def __init__(self, catalog: Catalog, qualifiers: bool = False, same: Iterable[Iterable[str]] = ()):
+        """``same``: groups of words for one kind of goods ("hoodie", "hoody"); with ``qualifiers``, a
+        message's word of a group reads as the group's head noun of this store ("merino hoody")."""
         self.qualifiers = qualifiers
         # a head noun that names a whole category ("shoes", "toys") is the category's business
         broad = {singular(c) for c in catalog.categories}
@@ -73,6 +76,9 @@ class ProductTypeMatcher:
                 self._heads.setdefault(head, []).append(sub)
             elif head in broad and len(norm.split()) > 1:
                 self._broad_heads.setdefault(head, []).append(sub)
+        heads = set(self._heads) | set(self._broad_heads)
+        self._head_of = {singular(w): own[0] for group in same
+                         if len(own := sorted({singular(w) for w in group} & heads)) == 1 for w in group}
 
     def match(self, text: str) -> ProductTypeMatch | None:
         normal = f" {_normal(text)} "
@@ -87,8 +93,9 @@ class ProductTypeMatcher:
             return self._result(subs, label)
         words = normal.split()
         for word in words:
+            head = self._head_of.get(word, word)
             if self.qualifiers and (qualified := self._by_qualifier(
-                    [*self._heads.get(word, []), *self._broad_heads.get(word, [])], set(words))):
+                    [*self._heads.get(head, []), *self._broad_heads.get(head, [])], set(words) | {head})):
                 return self._result(qualified, self._label(qualified, text))
             if word in self._heads:
                 subs = tuple(sorted(self._heads[word]))

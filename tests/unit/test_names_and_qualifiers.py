@@ -96,3 +96,17 @@ def test_the_assistant_reads_the_qualifier_only_when_on(fake_store) -> None:
     off = assistant_with(fake_store, qualifiers=False).router.slots.extract(f"a {shared} for {own}")
     assert sub in on.filter.subcategories
     assert set(on.filter.subcategories) <= set(off.filter.subcategories) or not off.filter.subcategories
+
+
+def test_a_qualifier_with_another_word_for_the_head_noun(fake_store) -> None:
+    """"merino hoody" where the store sells "merino hoodie": a word of the same group as the store's head noun
+    (the groups of ``synonyms.yaml``; here one made up from the store's own head) counts as that noun."""
+    catalog = fake_store.current.catalog
+    for sub, own, shared in _qualified_names(ProductTypeMatcher(catalog)):
+        head = shared.split()[-1]
+        other = f"{head}oid"  # a word no store has
+        matcher = ProductTypeMatcher(catalog, qualifiers=True, same=[(head, other)])
+        message = f"a {own} {' '.join([*shared.split()[:-1], other])}"
+        match = matcher.match(message)
+        assert match is not None and sub in match.subcategories, (message, match)
+        assert ProductTypeMatcher(catalog, same=[(head, other)]).match(message) != match
