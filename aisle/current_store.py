@@ -161,7 +161,8 @@ class CurrentStore:
         # UnknownStoreWord: a synonym's key the catalog lacks
         slots = SlotExtractor(catalog, s.vocabulary.synonyms, exclusions=s.understanding.exclusions,
                               spoken_amounts=s.understanding.spelling,
-                              attribute_filters=s.understanding.attribute_filters)
+                              attribute_filters=s.understanding.attribute_filters,
+                              qualified_types=s.understanding.qualifiers)
         spelling = SpellingCorrector.for_store(slots.store_vocabulary, catalog) if s.understanding.spelling else None
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
         tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)

@@ -127,6 +127,9 @@ class UnderstandingSettings(_Section):
                                "these\" and each part of a two-part question from the records")
     not_carried: bool = Field(default=True, description="say plainly when nothing the store carries matches a "
                               "request or a constraint, and offer the closest real items")
+    qualifiers: bool = Field(default=True, description="read a qualifier anywhere in the message as part of "
+                             "the store's more specific product type (\"rain jacket for cycling\" → cycling rain "
+                             "jacket)")
     relevance_floor: float = Field(default=0.6, ge=0.0, le=1.0, description="leave out a pick whose relevance "
                                    "is below this share of the best match's; 0 = show every pick (0.6: measured "
                                    "on both sample stores, see bench/relevance_floor.md)")

@@ -220,16 +220,18 @@ class SlotExtractor:
     catalog does not have."""
 
     def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None,
-                 exclusions: bool = False, spoken_amounts: bool = False, attribute_filters: bool = False):
+                 exclusions: bool = False, spoken_amounts: bool = False, attribute_filters: bool = False,
+                 qualified_types: bool = False):
         """``exclusions``: read "not Pacewell", "no leather", "anything but black" as exclusions
         (``Settings.understanding.exclusions``; off, negated words read as any others). ``spoken_amounts``:
         read budgets as people say them too ("under a hundred", "50-ish", "80 bucks or less";
         ``[understanding] spelling``). ``attribute_filters``: read a value of one of the store's
         categorical attributes ("for women") as a hard filter (``[understanding] attribute_filters``;
-        see ``assistant/attribute_values.py``)."""
+        see ``assistant/attribute_values.py``). ``qualified_types``: "rain jacket for cycling" is the
+        store's "cycling rain jacket" (``[understanding] qualifiers``)."""
         self.catalog = catalog
         self.spoken_amounts = spoken_amounts
-        self.store_vocabulary = words = StoreVocabulary(catalog, synonyms)
+        self.store_vocabulary = words = StoreVocabulary(catalog, synonyms, qualified_types=qualified_types)
         # a category in any spelling, or a shopper's word for one of the store's kinds (its own synonyms and
         # the general ones that lead to its words)
         self._kind_of = {spelling: Kind(category) for spelling, category in words.categories.items()}

@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from assistant.chat import Assistant
     from knowledge.catalog import Catalog
 
-BASELINE = {"spelling": False, "exclusions": False, "attribute_filters": False, "comparatives": False, "not_carried": False, "relevance_floor": 0.0}
+BASELINE = {"spelling": False, "exclusions": False, "attribute_filters": False, "comparatives": False,
+            "not_carried": False, "qualifiers": False, "relevance_floor": 0.0}
 GOALS = {"filter_f1": ">= 0.95", "intent_accuracy": ">= 0.95", "irrelevant_card_rate": "<= 0.02"}
 SHOWN = 4  # cards a reply shows by default (``[retrieval] products_shown``): NDCG@4
 SCALARS = ("category", "brand", "color", "size", "min_price", "max_price", "in_stock_only")

@@ -50,9 +50,11 @@ def _variant_values(catalog: Catalog, name: str) -> set[str]:
 
 class StoreVocabulary:
     def __init__(self, catalog: Catalog, synonyms: Mapping[str, Sequence[str]] | None = None,
-                 general: GeneralSynonyms | None = None):
+                 general: GeneralSynonyms | None = None, qualified_types: bool = False):
+        """``qualified_types``: a qualifier anywhere in the message makes a more specific product type of
+        the store's ("rain jacket for cycling" → "cycling rain jacket"; ``[understanding] qualifiers``)."""
         general = general or general_synonyms()
-        self.types = ProductTypeMatcher(catalog)
+        self.types = ProductTypeMatcher(catalog, qualifiers=qualified_types, same=general.same)
         self.categories = self._category_spellings(catalog.categories)  # spelling → category
         self.brands = {b.lower(): b for b in catalog.brands}  # how shoppers write it → as the catalog does
         store_colors = set(catalog.colors) | _variant_values(catalog, "color")

@@ -12,6 +12,12 @@ mean different things leave the word as typed ("teel": teal or tee?). Chunks wit
 Two typed words are also read as one span, where only the unknown one changes: "back pakc" → "backpack",
 "rain jaket" → "rain jacket"; and one word as two store words: "waterbottle" → "water bottle".
 
+Inside a name of several words (a kind of goods or a brand) whose other words the message holds as the
+store writes them, one word is read as the name's word even when it is an English word or a short one:
+"insulted water bottle" → "insulated water bottle", "Crema lain" → "Crema Lane", "Papeterie Lun" →
+"Papeterie Lune" — the rest of the name is the evidence. Two typed words that together spell a one-word
+name are joined: "roll top" → "rolltop", "web cam" → "webcam".
+
 The store words are its categories and product types (singular and plural), brands, colours, the words of its
 attribute values shared by several products (materials, gender words such as "women"), its tags, the
 synonyms that lead to its words, and the words for its currency.
@@ -196,6 +202,9 @@ class SpellingCorrector:
         self._phrases = sorted(w for w in self.words if " " in w)
         self._squashed = {w.replace(" ", ""): w for w in self._phrases}
         self._single_names = sorted(self.names & set(self._single))
+        # names of several words, as their words (lower case) and as the store writes each word
+        self._name_phrases = [(tuple(name.split()), tuple(self.words[name].split())) for name in sorted(self.names)
+                              if " " in name and len(self.words.get(name, "").split()) == len(name.split())]
 
     @classmethod
     def for_store(cls, vocabulary: StoreVocabulary, catalog: Catalog) -> SpellingCorrector:
@@ -221,6 +230,68 @@ class SpellingCorrector:
                    for k in range(MIN_LENGTH, len(word) - MIN_LENGTH + 1))
 
     def correct(self, text: str) -> Corrected:
+        text, in_names = self._in_names(text)
+        found = self._correct(text)
+        if not in_names:
+            return found
+        return Corrected(found.text, (*in_names, *found.corrections))
+
+    def _in_names(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """One word of a name of several words, its other words typed as the store writes them
+        ("insulted water bottle", "Crema lain"), and two typed words that spell a one-word name together
+        ("roll top", "web cam")."""
+        tokens = self._tokens(text)
+        fixes: dict[int, tuple[int, str]] = {}  # token index → (tokens it spans, the store's word)
+        for i, token in enumerate(tokens):
+            if i in fixes:
+                continue
+            if token.joined_to_next and i + 1 < len(tokens) and min(len(token.word), len(tokens[i + 1].word)) >= 2:
+                joined = token.word + tokens[i + 1].word
+                if joined in self._single_names and self.words[joined] == joined:
+                    fixes[i] = (2, joined)
+                    continue
+            for words, written in self._name_phrases:
+                fix = self._one_off(tokens, i, words)
+                if fix is not None and not any(j in fixes for j in range(i, i + len(words))):
+                    fixes[fix] = (1, written[fix - i])
+                    break
+        if not fixes:
+            return text, ()
+        out: list[str] = []
+        corrections: list[Correction] = []
+        done = 0
+        for i in sorted(fixes):
+            span, word = fixes[i]
+            start, end = tokens[i].start, tokens[i + span - 1].end
+            typed = text[start:end]
+            replacement = _like(typed, word)
+            out += [text[done:start], replacement]
+            corrections.append(Correction(typed, replacement))
+            done = end
+        return "".join([*out, text[done:]]), tuple(corrections)
+
+    def _one_off(self, tokens: list[_Token], i: int, words: tuple[str, ...]) -> int | None:
+        """The index of the one token of ``tokens[i:]`` that is a typo of its word of the name ``words``,
+        the others being the name's words; None when there is no such token."""
+        window = tokens[i:i + len(words)]
+        if len(window) < len(words) or not all(t.joined_to_next for t in window[:-1]):
+            return None
+        off = [k for k, (token, word) in enumerate(zip(window, words, strict=True)) if token.word != word]
+        if len(off) != 1:
+            return None
+        typed, word = window[off[0]].word, words[off[0]]
+        if len(typed) < MIN_LENGTH - 1 or typed in self.words or not _same_start(typed, word):
+            return None  # a store word of its own ("rain" in "train jacket") is what the shopper meant
+        alone = self._word(typed)
+        if alone is not None and alone.lower() != word:  # "runing shoes" are running shoes, not racing shoes
+            return None
+        # two edits ("lain" → "lane") only for a word that is no typo of a store word on its own
+        limit = 1 if len(typed) < MIN_LENGTH or alone is not None else max(2, max_edits(len(typed)))
+        if len(word) < MIN_LENGTH or OSA.distance(typed, word) > limit:
+            return None
+        return i + off[0]
+
+    def _correct(self, text: str) -> Corrected:
         tokens = self._tokens(text)
         out: list[str] = []
         corrections: list[Correction] = []
