@@ -163,8 +163,10 @@ class CurrentStore:
                               spoken_amounts=s.understanding.spelling,
                               attribute_filters=s.understanding.attribute_filters,
                               qualified_types=s.understanding.qualifiers)
-        spelling = SpellingCorrector.for_store(slots.store_vocabulary, catalog) if s.understanding.spelling else None
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
+        policy_titles = [text for e in faq_by_id.values() for text in (e.title, e.topic)]
+        spelling = (SpellingCorrector.for_store(slots.store_vocabulary, catalog, policy_titles)
+                    if s.understanding.spelling else None)
         tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
         writer = ReplyWriter(services.llm, GroundingVerifier(catalog), services.store_name, s.llm.max_new_tokens)

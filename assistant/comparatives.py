@@ -24,7 +24,8 @@ MEASURES: dict[str, tuple[str, bool]] = {}
 for _words, _measure, _more in (
     ("cheaper cheapest less-expensive least-expensive more-affordable most-affordable lower-priced", PRICE, False),
     ("pricier priciest more-expensive most-expensive dearer higher-priced", PRICE, True),
-    ("better-rated best-rated higher-rated highest-rated top-rated better-reviewed best-reviewed", RATING, True),
+    ("better-rated best-rated higher-rated highest-rated top-rated better-reviewed best-reviewed better-rating "
+     "higher-rating better-reviews", RATING, True),
     ("worse-rated worst-rated lower-rated lowest-rated", RATING, False),
     ("lighter lightest", "weight", False), ("heavier heaviest", "weight", True),
     ("thinner thinnest", "thickness", False), ("thicker thickest", "thickness", True),
@@ -78,11 +79,21 @@ def comparative(text: str) -> Comparative | None:
     return Comparative(word, measure, more, bool(_SUPERLATIVE.search(word)))
 
 
+def asks_for_others(text: str) -> Comparative | None:
+    """A request for other items than those shown, measured against one of them: "anything cheaper than
+    the first?", "is there one with a better rating", or a comparative with no subject ("better rated than
+    the first?" — nothing shown is being asked about, so it asks for others)."""
+    found = comparative(text)
+    if found is None or found.superlative:
+        return None
+    return found if _SEARCH_REQUEST.search(text) or COMPARATIVE.match(text.lstrip(" \"'")) else None
+
+
 def asks_comparison(text: str) -> Comparative | None:
     """A question comparing items on screen ("is it cheaper than the first?", "which is lighter?", "the
     best rated of these"), not a request for other items ("anything cheaper?")."""
     found = comparative(text)
-    if found is None or _SEARCH_REQUEST.search(text):
+    if found is None or asks_for_others(text):
         return None
     return found if _ASKS.search(text) or "than" in text.lower().split() else None
 

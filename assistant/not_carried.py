@@ -70,6 +70,11 @@ class CatalogWords:
         word = word.lower()
         return word in self.words or singular(word) in self.words or word.rstrip("s") in self.words
 
+    @staticmethod
+    def asks_for_goods(text: str) -> bool:
+        """Whether ``text`` is shaped like a request for goods ("do you have …", "I'm looking for …")."""
+        return _NAMED.match(_OPENING.sub("", text.strip())) is not None
+
     def missing(self, text: str, shaped_only: bool = False) -> Missing | None:
         """The thing ``text`` asks for when the catalog has none of it ("how much is the iPhone 17 Pro?").
         ``shaped_only``: only in a message shaped like a product request ("how much is …", "do you sell …")."""

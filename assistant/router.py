@@ -17,7 +17,7 @@ from assistant.answers.faq import FaqAnswers
 from assistant.answers.parts import PartAnswers
 from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
-from assistant.comparatives import CatalogMeasures
+from assistant.comparatives import RATING, CatalogMeasures, asks_for_others
 from assistant.examples import greeting_example
 from assistant.grounding import evidence_for
 from assistant.handoff import Handoff
@@ -25,6 +25,7 @@ from assistant.intents.classifier import Intent, IntentPrediction
 from assistant.intents.store import StoreIntents
 from assistant.not_carried import CatalogWords, Missing
 from assistant.orders.answers import EMAIL, OrderAnswers
+from assistant.orders.numbers import ORDER_WORDS
 from assistant.references import ORDINAL_WORDS, PRONOUN, ShownItems
 from assistant.session import Constraints, SessionState
 from assistant.slots import SlotExtractor, SlotUpdate
@@ -53,6 +54,7 @@ class Router:
         self.parts = PartAnswers(self.shown, CatalogMeasures(catalog), faq) if comparatives else None
         self.carried = CatalogWords(catalog, [f"{e.title} {e.body}" for e in faq.retriever.faq.values()]) \
             if not_carried else None
+        self.catalog = catalog
         self.slots = slots
         self.products = products
         self.orders = orders
@@ -101,6 +103,13 @@ class Router:
             intent = Intent.PRODUCT_SEARCH  # "actually yellow", "size 9 instead", "cheaper"
         elif browsing and named and intent is Intent.PRODUCT_SEARCH and not update.cheaper:
             intent = Intent.PRODUCT_QUESTION  # "show me the yellow one", "that jacket in blue?": a shown item
+        elif (self.parts is not None and browsing and intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE)
+              and asks_for_others(text)):
+            intent = Intent.PRODUCT_SEARCH  # "better rated than the first?", "is there one with a better rating"
+        elif (self.carried is not None and prediction.rule is None and intent in (Intent.FAQ, Intent.ORDER_STATUS)
+              and self.carried.asks_for_goods(text) and not self.orders.numbers.names_order(text)
+              and not ORDER_WORDS.search(text) and (intent is Intent.ORDER_STATUS or not self.faq.matches(text))):
+            intent = Intent.PRODUCT_SEARCH  # "do you sell sofas": goods, though the vote leaned to a question
         elif intent in (Intent.GREETING, Intent.OUT_OF_SCOPE) and (update.filter.category or update.filter.subcategories):
             intent = Intent.PRODUCT_SEARCH  # "hiking boots": shopping, whatever the vote
         return intent, update
@@ -137,11 +146,13 @@ class Router:
     def _missing(self, state: SessionState, text: str, intent: Intent, update: SlotUpdate) -> Missing | None:
         """What the message asks for that the catalog lacks (None when it names a shown item, or the
         store's FAQ answers it)."""
-        if self.carried is None or intent not in (*BROWSING, *PRODUCT_SHAPED):
+        # "do you have the iphone 17 pro" voted an order question, though it names no order
+        asked_goods = intent is Intent.ORDER_STATUS and not self.orders.numbers.names_order(text) and not ORDER_WORDS.search(text)
+        if self.carried is None or (intent not in (*BROWSING, *PRODUCT_SHAPED) and not asked_goods):
             return None
         if self.shown.referenced(state, text) or (intent is not Intent.PRODUCT_SEARCH and PRONOUN.search(text)):
             return None
-        shaped = intent in PRODUCT_SHAPED
+        shaped = intent in PRODUCT_SHAPED or asked_goods
         missing = self.carried.missing(text, shaped_only=shaped)
         if missing is None or (not missing.known and (update.filter.category or update.filter.subcategories)):
             return None
@@ -177,12 +188,18 @@ class Router:
     def _search(self, state: SessionState, text: str, update: SlotUpdate) -> Draft:
         kind = update.filter.subcategories
         same_kind = bool(kind) and kind == state.constraints.filter.subcategories
-        new_topic = not state.search_query or (not same_kind and not self.slots.is_refinement(text, update))
+        better = self._better_rated_than(state, text)  # "better rated than the first?": the same search, rated higher
+        new_topic = better is None and (not state.search_query or (not same_kind and not self.slots.is_refinement(text, update)))
         if new_topic and not update.filter.category and not kind:
             state.constraints = Constraints(ProductFilter(in_stock_only=state.constraints.filter.in_stock_only))
         before = state.constraints
         reference = self.shown.cheaper_than(state, text) if update.cheaper else None
         state.constraints = state.constraints.merge(update, reference.price if reference else None)
+        if better is not None and not any(p.rating is not None and p.rating > (better.rating or 0.0)
+                                          for p in self.catalog if state.constraints.filter.matches(p)):
+            chips = state.constraints.describe()  # nothing rated higher: say so, show nothing else instead
+            return Draft("product_search", f"Nothing{' matching ' + ', '.join(chips) if chips else ''} is better "
+                         f"rated than the {better.title}, so I kept your filters as they were.")
         # A refinement ("in blue", "cheaper") keeps searching for what was asked before; a new or dropped
         # use ("actually for trail running") replaces the old one in that text.
         previous = state.search_query
@@ -191,7 +208,8 @@ class Router:
         wanted = self.slots.without_negations(text)  # "not Pacewell" is a filter, not words to search for
         query = wanted if new_topic else f"{previous} {wanted}"
         state.search_query = query[-500:]
-        draft = self.products.search(state, query, keep_budget=update.cheaper)
+        draft = self.products.search(state, query, keep_budget=update.cheaper,
+                                     rated_above=better.rating if better is not None else None)
         absent = self.carried.absent_colors(text) if self.carried is not None else []
         if absent and draft.products:  # "anything in purple?" where nothing is purple: say so, show the closest
             where = f" in {', '.join(state.constraints.describe())}" if state.constraints.describe() else ""
@@ -206,6 +224,16 @@ class Router:
         if draft.products:  # after "nothing cheaper", "the second one" is still the one on screen
             state.show([p.id for p in draft.products])
         return draft
+
+    def _better_rated_than(self, state: SessionState, text: str) -> Product | None:
+        """The shown item a request for better-rated ones is measured against ("better rated than the first?"):
+        the one named, else the one the last answer was about, else the top item shown (None for other messages)."""
+        wanted = asks_for_others(text) if self.parts is not None else None
+        if wanted is None or wanted.measure != RATING or not wanted.more:
+            return None
+        reference = [p for p in self.shown.referenced(state, text) or self.shown.focus(state) or self.shown.shown(state)[:1]
+                     if p.rating is not None]
+        return max(reference, key=lambda p: p.rating or 0.0) if reference else None
 
     def _which_one(self, state: SessionState, word: str, hits: list[Product]) -> Draft:
         order = {pid: i for i, pid in enumerate(state.shown_product_ids, start=1)}

@@ -86,15 +86,19 @@ class ProductAnswers:
         self.relevance_floor = relevance_floor
 
     # -- search -------------------------------------------------------------------------------
-    def search(self, state: SessionState, query: str, keep_budget: bool = False) -> Draft:
+    def search(self, state: SessionState, query: str, keep_budget: bool = False, rated_above: float | None = None) -> Draft:
         """``keep_budget``: never relax the maximum price (it is "cheaper than" an item just shown, so
-        anything above it would not answer the request)."""
+        anything above it would not answer the request); ``rated_above``: only items rated higher ("better
+        rated than the first?")."""
         constraints = state.constraints
         hard = constraints.filter
         history = self.history(state.customer_id) if state.customer_id else []
         candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
         candidates = above_floor(candidates, self.relevance_floor)
         ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
+        if rated_above is not None:
+            ranked = [r for r in ranked if (p := self.retriever.catalog.get(r.product_id)) is not None
+                      and p.rating is not None and p.rating > rated_above]
         products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
         what = hard.category or "products"

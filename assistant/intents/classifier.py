@@ -55,6 +55,8 @@ _HANDOFF = re.compile(r"\b(human|real person|(an?|the) (agent|representative)|ta
 _REFERENCE = re.compile(r"(?<!\w)(first|second|third|fourth|fifth|last|#\d+|that one|this one|the one|it|its|that \w+|this \w+)\b", re.I)
 _ORD = r"(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th|#\d+)"
 _TWO_ITEMS = re.compile(rf"(?<!\w){_ORD}\b(?:\W+\w+){{0,3}}?\W+(?:or|and|than|vs\.?|versus|against)\s+(?:the\s+)?{_ORD}\b", re.I)
+# "what's the return policy on running shoes?": a question about the store's policy, whatever it names
+_POLICY_WORD = re.compile(r"\bpolic(?:y|ies)\b", re.I)
 _QUESTION = re.compile(r"\?|\b(is|are|does|do|what|how|which|can)\b", re.I)
 
 
@@ -123,6 +125,8 @@ class IntentClassifier:
         if self.names_order(text):
             return (Intent.ORDER_CHANGE, "order id + change") if _CHANGE.search(text) else (
                 Intent.ORDER_STATUS, "order id")
+        if _POLICY_WORD.search(text) and not _MY_ORDER.search(text) and not _ORDERED.search(text):
+            return Intent.FAQ, "asks about a policy"
         if _CHANGE.search(text) and _MY_ORDER.search(text) and not _POLICY.search(text):
             return Intent.ORDER_CHANGE, "change to my order"
         if _ORDERED.search(text):

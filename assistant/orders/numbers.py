@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"(#\s?)?([A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]|\d)")
 _NUMBER_CUE = re.compile(r"\border(?:\s+(?:number|no\.?|num|id|ref(?:erence)?|#))?(?:\s+is)?\s*[:#]?\s*$", re.I)
-_ORDER_WORD = re.compile(r"\b(?:order|purchase|parcel|package|delivery|shipment)s?\b|\b(?:status|where is|track\w*|"
+ORDER_WORDS = re.compile(r"\b(?:order|purchase|parcel|package|delivery|shipment)s?\b|\b(?:status|where is|track\w*|"
                          r"cancel\w*|arriv\w*|deliver\w*)\b", re.I)
 # letters, then 4+ digits ("MM-100123", "W2611340"): an order number of some store, unlike a size ("10c")
 _CODE_LIKE = re.compile(r"[A-Za-z]{1,4}[-_]?\d{4,}")
@@ -40,7 +40,7 @@ class OrderNumbers:
 
     def find(self, message: str) -> list[OrderMention]:
         """The order numbers ``message`` names, in order, each once."""
-        has_order_word = bool(_ORDER_WORD.search(message))
+        has_order_word = bool(ORDER_WORDS.search(message))
         candidates: list[tuple[str, bool, bool]] = []  # (token, after "#", after "order number")
         for m in _TOKEN.finditer(message):
             token = m.group(2)

@@ -131,7 +131,13 @@ class StoreWords:
     names: frozenset[str]
 
 
-def store_words(vocabulary: StoreVocabulary, catalog: Catalog) -> StoreWords:
+def policy_words(titles: Iterable[str]) -> set[str]:
+    """The words of the store's FAQ/policy titles and topics ("return", "policy", "shipping"): shoppers
+    misspell them too ("whats ur retrun polcy")."""
+    return {w for title in titles for w in _TEXT_WORD.findall(title.lower()) if len(w) >= MIN_LENGTH}
+
+
+def store_words(vocabulary: StoreVocabulary, catalog: Catalog, policy: Iterable[str] = ()) -> StoreWords:
     written: dict[str, str] = {}
     meaning: dict[str, str] = {}
     names: set[str] = set()
@@ -156,7 +162,8 @@ def store_words(vocabulary: StoreVocabulary, catalog: Catalog) -> StoreWords:
                 add(part, original, _lemma(part))
     for color, store_color in vocabulary.colors.items():
         add(color, color, f"color {store_color}")
-    for word in [*_attribute_words(catalog), *catalog.tags, *vocabulary.uses, *currency_words(catalog.currency)]:
+    for word in [*_attribute_words(catalog), *catalog.tags, *vocabulary.uses, *currency_words(catalog.currency),
+                 *sorted(policy_words(policy))]:
         for part in [word, *word.split()]:
             add(part, part, _lemma(part))
     return StoreWords(written, meaning, frozenset(names))
@@ -207,8 +214,9 @@ class SpellingCorrector:
                               if " " in name and len(self.words.get(name, "").split()) == len(name.split())]
 
     @classmethod
-    def for_store(cls, vocabulary: StoreVocabulary, catalog: Catalog) -> SpellingCorrector:
-        words = store_words(vocabulary, catalog)
+    def for_store(cls, vocabulary: StoreVocabulary, catalog: Catalog, policy: Iterable[str] = ()) -> SpellingCorrector:
+        """``policy``: the titles and topics of the store's FAQ entries, whose words are store words too."""
+        words = store_words(vocabulary, catalog, policy)
         # a spelling the store's vocabulary reads already ("tshirt") is no typo
         understood = {squashed for phrase in words.written if " " in phrase
                       if vocabulary.kind_of(squashed := phrase.replace(" ", "")) is not None}

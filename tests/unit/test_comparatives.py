@@ -17,9 +17,11 @@ from assistant.comparatives import (
     RATING,
     CatalogMeasures,
     asks_comparison,
+    asks_for_others,
     quantity,
     split_parts,
 )
+from assistant.intents.classifier import Intent, IntentPrediction
 from assistant.not_carried import BASIC_COLORS, CatalogWords
 from assistant.router import Router
 from assistant.session import SessionState
@@ -234,3 +236,44 @@ def test_each_part_about_one_item_gets_its_fact(fake_store) -> None:
         showing([first, *others]), f"does the first one come in {colour} and does it come in {missing}?")
     assert f"it comes in {colour}" in reply.text and f"it doesn't come in {missing}" in reply.text
     assert [p.id for p in reply.products] == [first.id]
+
+
+# -- round 2: requests for better-rated items, policy questions, requests for goods ------------------------
+def test_a_comparative_with_no_subject_asks_for_other_items() -> None:
+    for request in ("better rated than the first?", "is there one with a better rating than the first",
+                    "anything cheaper than the second one?"):
+        assert asks_for_others(request) is not None and asks_comparison(request) is None, request
+    for question in ("is it better rated than the first?", "which is better rated, the first or the second?"):
+        assert asks_for_others(question) is None and asks_comparison(question) is not None, question
+
+
+def test_better_rated_than_the_first_shows_only_higher_rated_items(fake_store) -> None:
+    catalog = fake_store.current.catalog
+    items = sorted(three_of_a_kind(catalog), key=lambda p: p.rating or 0)
+    assistant = assistant_with(fake_store)
+    for reference in (items[0], max(catalog, key=lambda p: p.rating or 0)):
+        state = showing([reference])
+        reply = assistant.respond(state, "better rated than the first?")
+        assert reply.intent == "product_search"
+        assert all((catalog.get(p.id).rating or 0) > (reference.rating or 0) for p in reply.products), reference.id
+        if not reply.products:
+            assert f"better rated than the {reference.title}" in reply.text
+    off = assistant_with(fake_store, comparatives=False).respond(showing([items[0]]), "better rated than the first?")
+    assert off.intent != "product_search"  # flag off: today's reading (a question about the shown item)
+
+
+def test_a_policy_question_naming_goods_is_a_faq_question(fake_store) -> None:
+    intents = fake_store.current.assistant.intents
+    kind = next(p.subcategory for p in fake_store.current.catalog if p.subcategory)
+    prediction = intents.predict(f"what's the return policy on {kind}?", products_shown=True)
+    assert (prediction.intent, prediction.rule) == (Intent.FAQ, "asks about a policy")
+    assert intents.predict("what's the return policy on the lamp I ordered?").rule != "asks about a policy"
+
+
+def test_a_request_for_goods_voted_an_order_question_is_a_search(fake_store) -> None:
+    text = "do you have the Zorbulex 9 pro"
+    vote = IntentPrediction(Intent.ORDER_STATUS, 0.4, {})
+    on = assistant_with(fake_store).router.intent(SessionState(), text, vote)[0]
+    off = assistant_with(fake_store, not_carried=False).router.intent(SessionState(), text, vote)[0]
+    assert (on, off) == (Intent.PRODUCT_SEARCH, Intent.ORDER_STATUS)
+    assert assistant_with(fake_store).router.intent(SessionState(), "where is my order?", vote)[0] is Intent.ORDER_STATUS

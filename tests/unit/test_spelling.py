@@ -18,7 +18,7 @@ from assistant.chat import Assistant
 from assistant.money import format_money
 from assistant.session import SessionState
 from assistant.slots import SlotExtractor
-from assistant.vocabulary.typos import SpellingCorrector
+from assistant.vocabulary.typos import SpellingCorrector, policy_words
 from knowledge.catalog import Catalog
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -223,3 +223,19 @@ def test_a_spoken_budget_refines_the_search(fake_store) -> None:
     slots = SlotExtractor(fake_store.current.catalog, spoken_amounts=True)
     update = slots.extract("what about under two hundred?")
     assert update.filter.max_price == 200 and slots.is_refinement("what about under two hundred?", update)
+
+
+def test_the_words_of_the_stores_policy_titles_are_corrected_too(fake_store) -> None:
+    """"whats ur retrun polcy": the FAQ's own words (titles, topics) are store words as well."""
+    current = fake_store.current
+    titles = [text for e in current.faq_entries for text in (e.title, e.topic)]
+    vocabulary, catalog = current.assistant.router.slots.store_vocabulary, current.catalog
+    with_policy = SpellingCorrector.for_store(vocabulary, catalog, titles)
+    without = SpellingCorrector.for_store(vocabulary, catalog)
+    new = sorted(w for w in policy_words(titles) if w not in without.words and len(w) >= 6)
+    assert new
+    read = {w: with_policy.correct(w[0] + w[2] + w[1] + w[3:]).text for w in new}  # two letters swapped
+    assert sum(read[w] == w for w in new) >= len(new) / 2, read
+    before = {w: without.correct(w[0] + w[2] + w[1] + w[3:]).text for w in new}
+    assert sum(read[w] == w for w in new) > sum(before[w] == w for w in new), before
+    assert with_policy.correct("what is your policy").text == "what is your policy"  # common words stay
