@@ -12,6 +12,9 @@ from assistant.money import currency_words, format_money
 from assistant.number_words import UNITS
 from assistant.session import SessionState
 
+# the stores come through request.getfixturevalue, which the slow marker in tests/conftest.py cannot see
+pytestmark = pytest.mark.slow
+
 
 def test_the_issues_message_is_a_womens_running_shoe_search_under_80(services) -> None:
     state = SessionState()

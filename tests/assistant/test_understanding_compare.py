@@ -12,6 +12,9 @@ from assistant.not_carried import BASIC_COLORS, CatalogWords
 from assistant.router import Router
 from assistant.session import SessionState
 
+# the stores come through request.getfixturevalue, which the slow marker in tests/conftest.py cannot see
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(params=["services", "kestrel"])
 def store(request: pytest.FixtureRequest):
