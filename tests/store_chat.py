@@ -40,3 +40,15 @@ def missing_like(store, order_id: str) -> str:
         if store.db.order(candidate) is None:
             return candidate
     raise AssertionError(order_id)
+
+
+def assistant_with(services, comparatives: bool = True, not_carried: bool = True):
+    """The store's assistant with these ``[understanding]`` flags (the rest as built)."""
+    from assistant.chat import Assistant
+    from assistant.router import Router
+
+    built = services.current.assistant
+    r = built.router
+    router = Router(services.current.catalog, r.slots, r.products, r.orders, r.faq, r.handoff, r.customer_name,
+                    r.store_name, r.store_intents, r.faq_entry, comparatives=comparatives, not_carried=not_carried)
+    return Assistant(built.intents, router, built.writer, built.max_message_chars)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answers.draft import price_text
-from assistant.chat import Assistant
 from assistant.not_carried import BASIC_COLORS, CatalogWords
-from assistant.router import Router
 from assistant.session import SessionState
+from tests.store_chat import assistant_with
 
 # the stores come through request.getfixturevalue, which the slow marker in tests/conftest.py cannot see
 pytestmark = pytest.mark.slow
@@ -21,12 +20,6 @@ def store(request: pytest.FixtureRequest):
     return request.getfixturevalue(request.param)
 
 
-def assistant_with(services, comparatives: bool = True, not_carried: bool = True) -> Assistant:
-    built = services.current.assistant
-    r = built.router
-    router = Router(services.current.catalog, r.slots, r.products, r.orders, r.faq, r.handoff, r.customer_name,
-                    r.store_name, r.store_intents, r.faq_entry, comparatives=comparatives, not_carried=not_carried)
-    return Assistant(built.intents, router, built.writer, built.max_message_chars)
 
 
 def listed(services, state: SessionState) -> list:

@@ -10,7 +10,6 @@ from collections import defaultdict
 import pytest
 
 from assistant.answers.products import above_floor
-from assistant.chat import Assistant
 from assistant.comparatives import (
     MEASURES,
     PRICE,
@@ -23,19 +22,10 @@ from assistant.comparatives import (
 )
 from assistant.intents.classifier import Intent, IntentPrediction
 from assistant.not_carried import BASIC_COLORS, CatalogWords
-from assistant.router import Router
 from assistant.session import SessionState
 from knowledge.schemas import Product
 from recommender.types import Candidate
-
-
-def assistant_with(services, comparatives: bool = True, not_carried: bool = True) -> Assistant:
-    """The store's assistant with these ``[understanding]`` flags (the rest as built)."""
-    built = services.current.assistant
-    r = built.router
-    router = Router(services.current.catalog, r.slots, r.products, r.orders, r.faq, r.handoff, r.customer_name,
-                    r.store_name, r.store_intents, r.faq_entry, comparatives=comparatives, not_carried=not_carried)
-    return Assistant(built.intents, router, built.writer, built.max_message_chars)
+from tests.store_chat import assistant_with
 
 
 def three_of_a_kind(catalog) -> list[Product]:

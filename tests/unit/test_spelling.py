@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import random
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from assistant.money import format_money
 from assistant.session import SessionState
 from assistant.slots import SlotExtractor
 from assistant.vocabulary.typos import SpellingCorrector, policy_words
-from knowledge.catalog import Catalog
+from bench.spelling import words_by_kind
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -42,20 +41,6 @@ def typos(word: str, rng: random.Random) -> list[str]:
     """``word`` with a letter left out, a letter doubled and two letters swapped (never the first letter)."""
     i = rng.randrange(1, len(word) - 1)
     return [word[:i] + word[i + 1:], word[:i] + word[i] + word[i:], word[:i] + word[i + 1] + word[i] + word[i + 2:]]
-
-
-def words_by_kind(catalog: Catalog) -> dict[str, list[str]]:
-    """Each kind of store word, drawn from the catalog: brands, product types, colours, materials, gender
-    words and tags."""
-    material = Counter(w for p in catalog for w in set(re.findall(r"[a-z]+", str(p.attributes.get("material", "")).lower())))
-    return {
-        "brand": list(catalog.brands),
-        "product type": sorted({name.split()[-1] for name in [*catalog.categories, *catalog.subcategories]}),
-        "colour": list(catalog.colors),
-        "material": sorted(w for w, n in material.items() if n >= 2),
-        "gender": sorted({str(p.attributes["gender"]) for p in catalog if "gender" in p.attributes}),
-        "tag": sorted({w for tag in catalog.tags for w in tag.split()}),
-    }
 
 
 @pytest.mark.parametrize("kind", ["brand", "product type", "colour", "material", "gender", "tag"])
