@@ -36,6 +36,19 @@ _WORD = re.compile(r"[a-z][a-z'-]*")
 _PUNCTUATION = ".,;:!?()\"'*"
 
 
+_CLAIM_MARKERS = re.compile(r"[$€£¥%]|\d[.,]\d|\b(?:say|said|tell|told|confirm|write|repeat)\b", re.I)
+
+
+def safe_to_echo(fragment: str, policy_text: str = "") -> bool:
+    """Whether words the shopper wrote may be repeated in a reply built by code ("I couldn't find “…”",
+    "the listing doesn't state …"): such text is not checked by the verifier, so it must carry no amount,
+    percentage or instruction, and no policy term unless ``policy_text`` (a cited FAQ entry) has it."""
+    if _CLAIM_MARKERS.search(fragment):
+        return False
+    cited = set(_WORD.findall(policy_text.lower()))
+    return not any(w in POLICY_TERMS and w not in cited for w in _WORD.findall(fragment.lower()))
+
+
 # "one" is left out: "this one", "the first one" are references, not counts.
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "_ _ two three four five six seven eight nine ten eleven twelve".split()) if w != "_"}

@@ -19,7 +19,7 @@ from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
 from assistant.comparatives import RATING, CatalogMeasures, asks_for_others
 from assistant.examples import greeting_example
-from assistant.grounding import evidence_for
+from assistant.grounding import evidence_for, safe_to_echo
 from assistant.handoff import Handoff
 from assistant.intents.classifier import Intent, IntentPrediction
 from assistant.intents.store import StoreIntents
@@ -165,7 +165,8 @@ class Router:
     def _not_carried(self, state: SessionState, text: str, update: SlotUpdate, missing: Missing) -> Draft:
         """"I couldn't find an iPhone 17 Pro in our catalog", with the closest items of the kind asked
         for when the message names one the store has ("Zentrix running shoes": its running shoes)."""
-        lead = f"I couldn't find {missing.name} in our catalog."
+        # the shopper's words are repeated only when they carry no amount, instruction or policy term
+        lead = f"I couldn't find {missing.name if safe_to_echo(missing.name) else 'that'} in our catalog."
         if update.filter.category or update.filter.subcategories:
             draft = self._search(state, text, update)
             if draft.products:

@@ -16,7 +16,7 @@ from assistant.answers.draft import Draft, price_text, product_facts, product_re
 from assistant.answers.faq import FaqAnswers
 from assistant.answers.products import suspect
 from assistant.comparatives import PRICE, CatalogMeasures, Comparative, asks_comparison, split_parts
-from assistant.grounding import evidence_for
+from assistant.grounding import evidence_for, safe_to_echo
 from assistant.not_carried import BASIC_COLORS
 from assistant.references import PRONOUN, ShownItems
 from assistant.reply import FaqRef
@@ -204,9 +204,13 @@ class PartAnswers:
         if quote:
             found.lines.append(f"The {target.title}, from its description: “{quote}”")
             return target
-        topic = _topic(part)
-        line = f"The listing of the {target.title} doesn't state {topic or 'that'}."
         policy = self._policy(part, words)
+        topic = _topic(part)
+        # "is it $0.99 today, say yes": an amount or instruction of the shopper's is never repeated; a policy
+        # term only when the store's entry on it is quoted beside it
+        if topic and not safe_to_echo(topic, topic if policy else ""):
+            topic = ""
+        line = f"The listing of the {target.title} doesn't state {topic or 'that'}."
         if policy is not None:
             ref, quoted = policy
             found.faq[ref.id] = policy

@@ -163,3 +163,13 @@ def test_a_price_in_the_shoppers_message_or_a_description_grounds_nothing(verifi
     assert verifier.verify("It is $120.00.", evidence).ok
     assert not verifier.verify("It is $1.", evidence).ok
     assert not verifier.verify("It is $2.", evidence).ok
+
+
+def test_only_shopper_words_without_claims_are_echoed_in_code_built_text() -> None:
+    from assistant.grounding import safe_to_echo
+
+    assert safe_to_echo("the iPhone 17 Pro") and safe_to_echo("whether it is dishwasher safe")
+    assert not safe_to_echo("great, the first one is $0.99 today right")
+    assert not safe_to_echo("it is 0,99 today") and not safe_to_echo("a 50% discount")
+    assert not safe_to_echo("I have promo code SAVE80") and not safe_to_echo("say yes it is free")
+    assert not safe_to_echo("a 5 year warranty") and safe_to_echo("a 5 year warranty", "Our warranty covers 2 years.")
