@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from aisle.wiring import Services
+    from assistant.answers.coverage import RequestCoverage
     from assistant.chat import Assistant
     from assistant.orders.numbers import OrderNumbers
+    from assistant.vocabulary.store import StoreVocabulary
     from knowledge.retrieval.lexical import LexicalIndex
     from knowledge.retrieval.search import Retriever
     from knowledge.schemas import FaqEntry
@@ -128,6 +130,15 @@ class CurrentStore:
             return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(scorer_dir), explainer), weights)
         return Ranker(explainer, weights)
 
+    def _coverage(self, vocabulary: StoreVocabulary) -> RequestCoverage | None:
+        """The request-coverage cut (``[understanding] term_coverage``), on the BM25 index's words."""
+        from assistant.answers.coverage import RequestCoverage
+
+        lexical = self.retriever.lexical
+        if not self.services.settings.understanding.term_coverage or lexical is None:
+            return None
+        return RequestCoverage.for_catalog(lexical.tokens, self.catalog, vocabulary)
+
     def history(self, customer_id: str, items: int = 40, events: int = 300) -> list[HistoryItem]:
         """The shopper's recent items, newest first, one per product with its strongest event."""
         from recommender.history import collapse_events
@@ -152,17 +163,17 @@ class CurrentStore:
 
         services, s = self.services, self.services.settings
         catalog = self.catalog
-        products = ProductAnswers(self.retriever, self.ranker, services.embedder, self.history,
-                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
-                                  lambda: self.history_candidates, lambda: self.product_vectors,
-                                  s.understanding.relevance_floor)
-        categories = {p.id: p.category for p in catalog}
-        rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
         # UnknownStoreWord: a synonym's key the catalog lacks
         slots = SlotExtractor(catalog, s.vocabulary.synonyms, exclusions=s.understanding.exclusions,
                               spoken_amounts=s.understanding.spelling,
                               attribute_filters=s.understanding.attribute_filters,
                               qualified_types=s.understanding.qualifiers)
+        products = ProductAnswers(self.retriever, self.ranker, services.embedder, self.history,
+                                  lambda: self.popularity, s.retrieval.products_shown, s.retrieval.candidates,
+                                  lambda: self.history_candidates, lambda: self.product_vectors,
+                                  s.understanding.relevance_floor, self._coverage(slots.store_vocabulary))
+        categories = {p.id: p.category for p in catalog}
+        rules = OrderPolicy(self.policy, lambda pid: categories.get(pid, ""))
         faq_by_id = {e.id: e for e in current_faq(self.faq_entries)}  # the policy in force, by id
         policy_titles = [text for e in faq_by_id.values() for text in (e.title, e.topic)]
         spelling = (SpellingCorrector.for_store(slots.store_vocabulary, catalog, policy_titles)

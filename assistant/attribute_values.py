@@ -25,9 +25,12 @@ MIN_SHARE = 0.1
 MIN_CATEGORIES = 3
 _VALUE = re.compile(r"[a-z]+")
 # General English, no store's: other words for a value (a word counts only where the store has the value).
+# A shopper's grown-up relations count too ("slippers for my dad"); a son or daughter may be any age.
 _SAME: dict[str, tuple[str, ...]] = {
-    "women": ("woman", "ladies", "lady", "female", "females"),
-    "men": ("man", "gents", "gentlemen", "male", "males"),
+    "women": ("woman", "ladies", "lady", "female", "females", "wmns", "womans", "mom", "mum", "mother", "wife",
+              "girlfriend", "sister", "grandma", "grandmother", "aunt"),
+    "men": ("man", "gents", "gentlemen", "male", "males", "mens", "dad", "father", "husband", "boyfriend", "brother",
+            "grandpa", "grandfather", "uncle"),
     "kids": ("kid", "children", "child", "childrens", "children's"),
 }
 _COVERS: dict[str, tuple[str, ...]] = {"unisex": ("women", "men")}

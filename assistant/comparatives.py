@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from knowledge.catalog import Catalog
 from knowledge.schemas import Product
+from recommender.types import RankedItem
 
 PRICE, RATING = "price", "rating"
 
@@ -67,6 +69,13 @@ class Comparative:
     measure: str  # PRICE, RATING, or attribute words ("weight")
     more: bool  # the question asks for more of the measure ("heavier")
     superlative: bool  # "the cheapest", "the lightest of these"
+
+    @property
+    def phrase(self) -> str:
+        """The comparative as a reply says it: "lighter", "better rated" (for "better rating", "better reviews")."""
+        if self.measure == RATING and not self.superlative:
+            return "better rated" if self.more else "lower rated"
+        return self.word
 
 
 def comparative(text: str) -> Comparative | None:
@@ -162,3 +171,62 @@ class CatalogMeasures:
                     kinds.add(found.kind)
                     break
         return len(kinds) <= 1
+
+
+@dataclass(frozen=True)
+class BestFirst:
+    """The order a superlative search asks for: "the cheapest tent" lists tents by price, lowest first."""
+
+    word: str  # "cheapest", "lightest"
+    measure: str
+    more: bool
+    measures: CatalogMeasures
+
+    @classmethod
+    def of(cls, text: str, measures: CatalogMeasures) -> BestFirst | None:
+        """The order of a message with a superlative whose measure the catalog states (else None)."""
+        found = comparative(text)
+        if found is None or not found.superlative:
+            return None
+        if found.measure not in (PRICE, RATING) and not measures.keys_for(found.measure):
+            return None
+        return cls(found.word, found.measure, found.more, measures)
+
+    def order(self, ranked: Sequence[RankedItem], catalog: Catalog) -> list[RankedItem]:
+        """``ranked`` best first by the measure; items whose listing does not state it keep their rank, after the rest."""
+        def key(item: tuple[int, RankedItem]) -> tuple[int, float, int]:
+            product = catalog.get(item[1].product_id)
+            value = self.measures.value(product, self.measure) if product is not None else None
+            if value is None:
+                return (1, 0.0, item[0])
+            return (0, -value[0] if self.more else value[0], item[0])
+
+        stated = list(enumerate(ranked))
+        if self.measure not in (PRICE, RATING) and not self.measures.kinds_agree(
+                [p for r in ranked if (p := catalog.get(r.product_id)) is not None], self.measure):
+            return list(ranked)  # "1.2 kg" against "40 L": no order to give
+        return [r for _, r in sorted(stated, key=key)]
+
+    def shown(self, product: Product) -> str:
+        """The value the order is by, as the listing states it ("weight 1.2 kg"); prices and ratings show on the card."""
+        if self.measure in (PRICE, RATING):
+            return ""
+        value = self.measures.value(product, self.measure)
+        return value[1] if value is not None else f"{self.measure.split()[0]} not stated"
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """A request for items past a shown one on a measure: "better rated than the first?", "anything lighter
+    than that one?" (prices have their own slot: "cheaper" sets the budget)."""
+
+    reference: Product
+    wanted: Comparative
+    measures: CatalogMeasures
+
+    def passes(self, product: Product) -> bool:
+        """``product`` states the measure and is past the reference on it (more or less, as asked)."""
+        mine, theirs = self.measures.value(product, self.wanted.measure), self.measures.value(self.reference, self.wanted.measure)
+        if mine is None or theirs is None or not self.measures.kinds_agree([product, self.reference], self.wanted.measure):
+            return False
+        return mine[0] > theirs[0] if self.wanted.more else mine[0] < theirs[0]

@@ -133,6 +133,9 @@ class UnderstandingSettings(_Section):
     relevance_floor: float = Field(default=0.6, ge=0.0, le=1.0, description="leave out a pick whose relevance "
                                    "is below this share of the best match's; 0 = show every pick (0.6: measured "
                                    "on both sample stores, see bench/relevance_floor.md)")
+    term_coverage: bool = Field(default=True, description="leave out a pick that lacks a word of the request the "
+                                "best match's title has (\"dog food for a puppy\": not the senior dog food; \"a 4 "
+                                "person tent\": not the 2-person one); see assistant/answers/coverage.py")
 
 
 class Settings(BaseSettings):

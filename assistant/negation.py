@@ -1,5 +1,5 @@
 """Read what a message leaves out: "not Pacewell", "no leather", "anything but black", "without wool",
-"PFC-free", "running shoes but not from Stridecraft", "no t-shirts".
+"PFC-free", "running shoes but not from Stridecraft", "no t-shirts", "not cast iron" (iron).
 
 A negation is a lead ("not", "no", "anything but", "except", "other than", "without", "not from",
 "no more", "I don't want", "nothing in", "that aren't", "which isn't", "not made by", "non-") followed by one or more of the store's own words
@@ -143,4 +143,9 @@ class NegationReader:
                 and " ".join(match.label.lower().split()) == phrase:
             kind = Kind(match.category, match.subcategories)
         names = kind.subcategories or ((kind.category,) if kind.category else ()) if kind else ()
-        return ("exclude_categories", names) if names else None
+        if names:
+            return "exclude_categories", names
+        words = phrase.split()
+        if len(words) == 2 and (material := self.materials.get(words[1])):  # "cast iron", "stainless steel"
+            return "exclude_materials", (material,)
+        return None

@@ -2,7 +2,8 @@
 with no iPhones, "yoga mats" in a store with none, "anything in purple?" where nothing is purple.
 
 Decided store-neutrally from the catalog's own vocabulary: the words of its titles, brands,
-categories, product types, tags, attributes and descriptions. A named thing is not carried when a
+categories, product types, tags and attributes, and words its descriptions use often (a word one
+description mentions, "engine drone", names nothing the store sells). A named thing is not carried when a
 name-like word of it (a capitalised or alphanumeric word: "iPhone", "X200") is none of the catalog's
 words, or when none of its words is (and none is a general word such as "gift", or a word of the
 store's FAQ, which makes it a policy question).
@@ -11,6 +12,7 @@ store's FAQ, which makes it a policy question).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,6 +42,9 @@ BASIC_COLORS = frozenset("""red orange yellow green blue purple violet pink brow
 turquoise maroon burgundy olive lavender magenta cyan gold silver cream ivory tan khaki coral mint lilac""".split())
 
 
+DESCRIBED_MIN = 3  # descriptions that must mention a word no title, type, tag or attribute has for it to count
+
+
 @dataclass(frozen=True)
 class Missing:
     """A named thing the catalog lacks: ``name`` as the shopper wrote it, ``known`` its words the catalog has."""
@@ -56,11 +61,17 @@ class CatalogWords:
     def __init__(self, products: Iterable[Product], policy_texts: Iterable[str] = ()):
         """``policy_texts``: the store's FAQ; a word of it is a policy topic, not goods the store lacks."""
         words: set[str] = set()
+        described: Counter[str] = Counter()
         colors: set[str] = set()
         for p in products:
-            words |= _words(f"{p.search_text()} {' '.join(p.colors)} {' '.join(p.sizes)}")
+            attributes = " ".join(" ".join(v) if isinstance(v, list) else v for v in p.attributes.values())
+            words |= _words(f"{p.title} {p.brand} {p.category} {p.subcategory} {' '.join(p.tags)} {attributes} "
+                            f"{' '.join(p.colors)} {' '.join(p.sizes)}")
+            described.update(_words(p.description))
             colors |= {c.lower() for c in p.colors}
-        self.words = words
+        # a word only a description or two mention names no goods the store sells ("flattens engine drone",
+        # "drape it over the sofa"): "do you sell drones?" is still not carried
+        self.words = words | {w for w, n in described.items() if n >= DESCRIBED_MIN}
         self.policy_words = set().union(*(_words(t) for t in policy_texts))
         self.colors = colors
         general = general_synonyms()

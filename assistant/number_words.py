@@ -9,6 +9,8 @@ Only what reads as an amount is rewritten: a number with a scale ("a hundred", "
 'under 100, about 50-ish, between 40 and 60, for two people'
 >>> digits_for_words("less than 2 hundred or twenty five bucks", ("bucks",))
 'less than 200 or 25 bucks'
+>>> digits_for_words("a mug under a tenner, a laptop under 1.5k")
+'a mug under 10, a laptop under 1500'
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty sev
 SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000}  # "a grand" is a thousand (of money)
 WORDS = frozenset([*UNITS, *TENS, *SCALES])
 
+# money slang for one banknote: "under a tenner" → "under 10"
+NOTES = {"fiver": 5, "tenner": 10}
+_NOTE = re.compile(r"\b(?:an?\s+)?(fiver|tenner)s?\b", re.I)
+_THOUSANDS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)k\b", re.I)  # "under 1.5k" → "under 1500"
 _TOKEN = re.compile(r"[A-Za-z]+|\d+")
 _JOIN = re.compile(r"[ \t-]+")  # between the words of one number: "twenty-five", "a hundred"
 
@@ -89,6 +95,9 @@ def _runs(text: str) -> list[tuple[int, int, list[str]]]:
 
 def digits_for_words(text: str, money_words: Sequence[str] = ()) -> str:
     """``text`` with each amount written in words as digits (see the module's docstring)."""
+    note = f" {money_words[0]}" if money_words else ""  # a banknote is money: "a tenner" → "10 dollars"
+    text = _NOTE.sub(lambda m: f"{NOTES[m.group(1).lower()]}{note}", text)
+    text = _THOUSANDS.sub(lambda m: f"{float(m.group(1)) * 1000:g}", text)
     money = re.compile(rf"[ \t]*(?:{'|'.join(map(re.escape, money_words))})\b", re.I) if money_words else None
     out: list[str] = []
     done = 0

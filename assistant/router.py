@@ -10,14 +10,16 @@ message to the answer for its intent (products, orders, FAQ, handoff, small talk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.answers.draft import Draft, product_facts, product_ref
 from assistant.answers.faq import FaqAnswers
 from assistant.answers.parts import PartAnswers
 from assistant.answers.products import ProductAnswers
 from assistant.answers.smalltalk import greeting, out_of_scope
-from assistant.comparatives import RATING, CatalogMeasures, asks_for_others
+from assistant.comparatives import PRICE, BestFirst, Beyond, CatalogMeasures, asks_for_others
 from assistant.examples import greeting_example
 from assistant.grounding import evidence_for, safe_to_echo
 from assistant.handoff import Handoff
@@ -34,6 +36,11 @@ from knowledge.retrieval.filters import ProductFilter
 from knowledge.schemas import FaqEntry, Product
 from knowledge.store.tickets import HandoffReason
 
+# "more like the second one", "something similar to the third"; "a different brand than the first", "other brands"
+SIMILAR = re.compile(r"\b(?:more|others?|ones?|anything|something|items?|products?)\s+(?:just\s+)?(?:like|similar\s+to)\b|"
+                     r"\bsimilar\s+(?:to|ones?|items?|products?)\b|\blike\s+(?:that|this)\s+one\b", re.I)
+OTHER_BRAND = re.compile(r"\b(?:different|another|other)\s+brands?\b|\bnot\s+(?:by\s+)?(?:that|the\s+same)\s+brand\b",
+                         re.I)
 BROWSING = (Intent.PRODUCT_SEARCH, Intent.PRODUCT_QUESTION, Intent.COMPARE)  # the shopper is looking at products
 # intents a message naming goods the store lacks may have been given ("how much is the iPhone 17 Pro?" reads like a policy question)
 PRODUCT_SHAPED = (Intent.FAQ, Intent.OUT_OF_SCOPE, Intent.GREETING)
@@ -69,7 +76,13 @@ class Router:
     def route(self, state: SessionState, text: str, prediction: IntentPrediction) -> Draft:
         """The draft answer to ``text``, given the classifier's ``prediction``."""
         intent, update = self.intent(state, text, prediction)
-        if self.parts is not None and intent in (*BROWSING, Intent.FAQ) and self.parts.applies(state, text):
+        other_kind = self.parts is not None and self._names_other_kind(state, update) and not self.shown.referenced(state, text)
+        if other_kind and intent in (Intent.COMPARE, Intent.PRODUCT_QUESTION):
+            intent = Intent.PRODUCT_SEARCH  # "which is the cheapest air fryer" under a list of tents
+        if self.parts is not None and intent in (*BROWSING, Intent.FAQ) and (like := self._like_shown(state, text)):
+            return self._search_like(state, *like)
+        if (self.parts is not None and intent in (*BROWSING, Intent.FAQ) and self.parts.applies(state, text)
+                and not other_kind):
             return self.parts.answer(state, text)  # "is it cheaper than the first?", "… and does it have …?"
         missing = self._missing(state, text, intent, update)
         if missing is not None:
@@ -79,6 +92,13 @@ class Router:
             if store is not None:
                 return self._store_intent(state, text, store.label)
         return self.answer(state, text, intent, update)
+
+    def _names_other_kind(self, state: SessionState, update: SlotUpdate) -> bool:
+        """The message names a product type none of the listed items is ("which is the cheapest air fryer" under
+        a list of tents): a new search, not a question about that list."""
+        kinds = set(update.filter.subcategories)
+        listed = self.shown.listed(state)
+        return bool(kinds) and bool(listed) and not any(p.subcategory in kinds for p in listed)
 
     def intent(self, state: SessionState, text: str, prediction: IntentPrediction) -> tuple[Intent, SlotUpdate]:
         """The turn's intent (the prediction corrected by the slots and the shown items) and the
@@ -189,18 +209,22 @@ class Router:
     def _search(self, state: SessionState, text: str, update: SlotUpdate) -> Draft:
         kind = update.filter.subcategories
         same_kind = bool(kind) and kind == state.constraints.filter.subcategories
-        better = self._better_rated_than(state, text)  # "better rated than the first?": the same search, rated higher
-        new_topic = better is None and (not state.search_query or (not same_kind and not self.slots.is_refinement(text, update)))
+        beyond = self._beyond(state, text)  # "better rated / lighter than the first?": the same search, past it
+        new_topic = beyond is None and (not state.search_query or (not same_kind and not self.slots.is_refinement(text, update)))
         if new_topic and not update.filter.category and not kind:
             state.constraints = Constraints(ProductFilter(in_stock_only=state.constraints.filter.in_stock_only))
         before = state.constraints
         reference = self.shown.cheaper_than(state, text) if update.cheaper else None
         state.constraints = state.constraints.merge(update, reference.price if reference else None)
-        if better is not None and not any(p.rating is not None and p.rating > (better.rating or 0.0)
-                                          for p in self.catalog if state.constraints.filter.matches(p)):
-            chips = state.constraints.describe()  # nothing rated higher: say so, show nothing else instead
-            return Draft("product_search", f"Nothing{' matching ' + ', '.join(chips) if chips else ''} is better "
-                         f"rated than the {better.title}, so I kept your filters as they were.")
+        measured = reference or (beyond.reference if beyond is not None else None)
+        if measured is not None and measured.subcategory and not state.constraints.filter.subcategories:
+            # "cheaper than the first one": another item of its kind (ANC earbuds, not any earbuds)
+            state.constraints = replace(state.constraints, filter=replace(state.constraints.filter,
+                                                                          subcategories=(measured.subcategory,)))
+        if beyond is not None and not any(beyond.passes(p) for p in self.catalog if state.constraints.filter.matches(p)):
+            chips = state.constraints.describe()  # nothing past it: say so, show nothing else instead
+            return Draft("product_search", f"Nothing{' matching ' + ', '.join(chips) if chips else ''} is "
+                         f"{beyond.wanted.phrase} than the {beyond.reference.title}, so I kept your filters as they were.")
         # A refinement ("in blue", "cheaper") keeps searching for what was asked before; a new or dropped
         # use ("actually for trail running") replaces the old one in that text.
         previous = state.search_query
@@ -209,8 +233,9 @@ class Router:
         wanted = self.slots.without_negations(text)  # "not Pacewell" is a filter, not words to search for
         query = wanted if new_topic else f"{previous} {wanted}"
         state.search_query = query[-500:]
+        order = BestFirst.of(text, self.parts.measures) if self.parts is not None else None
         draft = self.products.search(state, query, keep_budget=update.cheaper,
-                                     rated_above=better.rating if better is not None else None)
+                                     past=beyond.passes if beyond is not None else None, best_first=order)
         absent = self.carried.absent_colors(text) if self.carried is not None else []
         if absent and draft.products:  # "anything in purple?" where nothing is purple: say so, show the closest
             where = f" in {', '.join(state.constraints.describe())}" if state.constraints.describe() else ""
@@ -226,15 +251,48 @@ class Router:
             state.show([p.id for p in draft.products])
         return draft
 
-    def _better_rated_than(self, state: SessionState, text: str) -> Product | None:
-        """The shown item a request for better-rated ones is measured against ("better rated than the first?"):
-        the one named, else the one the last answer was about, else the top item shown (None for other messages)."""
-        wanted = asks_for_others(text) if self.parts is not None else None
-        if wanted is None or wanted.measure != RATING or not wanted.more:
+    def _like_shown(self, state: SessionState, text: str) -> tuple[Product, bool] | None:
+        """A request for items like a shown one ("more like the second one", "something similar to the third")
+        or for another brand than it ("any from a different brand than the first?"): the item, and whether
+        its brand is to be left out. The item is the one named, else the one the last answer was about, else
+        the top item shown; None for other messages."""
+        other_brand = bool(OTHER_BRAND.search(text))
+        if not (other_brand or SIMILAR.search(text)):
             return None
+        reference = self.shown.referenced(state, text) or self.shown.focus(state) or self.shown.shown(state)[:1]
+        return (reference[0], other_brand) if reference else None
+
+    def _search_like(self, state: SessionState, item: Product, other_brand: bool) -> Draft:
+        """Items of ``item``'s kind that read like it, never the item itself (nor its brand when ``other_brand``)."""
+        kept = state.constraints.filter
+        state.constraints = Constraints(
+            ProductFilter(category=item.category, subcategories=(item.subcategory,) if item.subcategory else (),
+                          in_stock_only=kept.in_stock_only, min_price=kept.min_price, max_price=kept.max_price,
+                          exclude_brands=(item.brand,) if other_brand else ()),
+            currency=state.constraints.currency)
+        query = f"{item.title} {item.subcategory or item.category}"
+        state.search_query = query
+        draft = self.products.search(state, query, past=lambda p: p.id != item.id and not (other_brand and p.brand == item.brand))
+        if draft.products:
+            state.show([p.id for p in draft.products])
+            draft.fallback_lead = (f"Here {'is' if len(draft.products) == 1 else 'are'} {len(draft.products)} "
+                                   f"{'from other brands than' if other_brand else 'like'} the {item.title}:")
+        return draft
+
+    def _beyond(self, state: SessionState, text: str) -> Beyond | None:
+        """A request for items past a shown one on a measure other than price ("better rated than the first?",
+        "anything lighter than that one?"), measured against the one named, else the one the last answer was
+        about, else the top item shown (the best of them on the measure); None for other messages."""
+        wanted = asks_for_others(text) if self.parts is not None else None
+        if wanted is None or wanted.measure == PRICE or self.parts is None:
+            return None
+        measures = self.parts.measures
         reference = [p for p in self.shown.referenced(state, text) or self.shown.focus(state) or self.shown.shown(state)[:1]
-                     if p.rating is not None]
-        return max(reference, key=lambda p: p.rating or 0.0) if reference else None
+                     if measures.value(p, wanted.measure) is not None]
+        if not reference:
+            return None
+        best = (max if wanted.more else min)(reference, key=lambda p: measures.value(p, wanted.measure)[0])  # type: ignore[index]
+        return Beyond(best, wanted, measures)
 
     def _which_one(self, state: SessionState, word: str, hits: list[Product]) -> Draft:
         order = {pid: i for i, pid in enumerate(state.shown_product_ids, start=1)}

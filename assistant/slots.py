@@ -76,14 +76,24 @@ def budget_patterns(currency: str, spoken: bool = False) -> BudgetPatterns:
     ("50-ish", "60 or so", "80 bucks or less", "€80 tops"; amounts in words are read by ``digits_for_words``)."""
     num, not_money = _num(currency), _not_money(currency)
     # "no more than 90" is a maximum and "no less than 30" a minimum, whatever "more"/"less" say alone
-    max_after = rf"|{_priced(currency)}\s*(?:or\s+(?:less|under|below|cheaper)|max(?:imum)?|tops|at\s+most)\b" \
-        if spoken else ""
-    around_after = rf"|{num}(?:\s?-?\s?ish\b|\s+or\s+so\b)" if spoken else ""
-    maximum = re.compile(rf"\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?|<)\s*{num}{not_money}{max_after}", re.I)
-    minimum = re.compile(rf"\b(?<!no )(?<!not )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than|>)\s*{num}{not_money}", re.I)
+    # after the amount: "80 bucks or less", "50 tops" (a bare number too, but never a size: "size 10 or less")
+    max_after = (rf"|(?<!size )(?<!size)(?<![\d.,]){num}{not_money}\s*(?:or\s+(?:less|under|below|cheaper)|and\s+(?:under|below|less)|"
+                 rf"max(?:imum)?|tops|at\s+most)\b|\b(?:i\s+)?(?:have|got)\s+{num}\s+to\s+spend\b") if spoken else ""
+    max_before = r"|sub-?|budget'?s|tops|nothing\s+(?:over|above|more\s+than)" if spoken else ""
+    min_after = rf"|{num}{not_money}\s?\+(?!\s?\d)|{num}{not_money}\s+(?:or|and)\s+(?:more|up|above|over)\b" if spoken else ""
+    like = r"(?:(?:like|about|around|roughly)\s+)?" if spoken else ""  # "budget is like 100"
+    around_after = (rf"|{num}(?:\s?-?\s?ish\b|\s+or\s+so\b)"  # "50-ish"; "for a tenner", "for 20 bucks"
+                    rf"|\bfor\s+(?:just\s+|only\s+)?{_priced(currency)}(?!\s*(?:or\s|and\s|tops|max|at\s+most))") if spoken else ""
+    maximum = re.compile(rf"(?:\b(?<!no )(?<!not )(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|no more than|not more than|within|budget(?: is| of)?{max_before})|<)\s*{like}{num}{not_money}{max_after}", re.I)
+    minimum = re.compile(rf"(?:\b(?<!no )(?<!not )(?<!nothing )(?:over|above|more than|at least|min(?:imum)?|from|no less than|not less than)|>)\s*{num}{not_money}{min_after}", re.I)
     between = re.compile(rf"\bbetween\s*{num}\s*(?:and|-|to)\s*{num}|{num}\s*(?:-|to)\s*{num}{not_money}", re.I)
-    around = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{num}{not_money}{around_after}", re.I)
+    around = re.compile(rf"(?:\b(?:around|about|roughly|approximately|approx\.?|circa)|~)\s*{num}{not_money}{around_after}", re.I)
     return BudgetPatterns(maximum, minimum, between, around)
+
+
+def _inside(outer: re.Match[str] | None, inner: re.Match[str]) -> bool:
+    """``inner`` starts within ``outer``: "under 70ish" is a maximum, not "about 70"."""
+    return outer is not None and outer.start() <= inner.start() < outer.end()
 
 
 def _amount(m: re.Match[str]) -> str:
@@ -396,7 +406,7 @@ class SlotExtractor:
         if m := patterns.between.search(text):
             values = [g for g in m.groups() if g]
             low, high = sorted(_money(v) for v in values[:2])
-        elif m := patterns.around.search(text):
+        elif (m := patterns.around.search(text)) and not _inside(patterns.maximum.search(text), m):
             center = _money(_amount(m))
             low, high = round(center * 0.8, 2), round(center * 1.2, 2)
         else:

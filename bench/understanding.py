@@ -19,7 +19,8 @@ first, then the message, in a new ``SessionState``) twice: with every ``[underst
 
 The LLM only phrases the lead, which none of these read, so it is off unless ``--llm`` (the run is ~10×
 faster). Ranking uses embedding affinity (the bench's stores train no interest scorer). Prints JSON;
-``make bench`` runs it. ``--split``, ``--limit`` and ``--store`` cut the run down.
+``make bench`` runs it. ``--split``, ``--limit`` and ``--store`` cut the run down. ``heldout_unseen``
+repeats the held-out figures on the cases of the latest round (``LATEST_ROUND``).
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ if TYPE_CHECKING:
     from knowledge.catalog import Catalog
 
 BASELINE = {"spelling": False, "exclusions": False, "attribute_filters": False, "comparatives": False,
-            "not_carried": False, "qualifiers": False, "relevance_floor": 0.0}
+            "not_carried": False, "qualifiers": False, "relevance_floor": 0.0, "term_coverage": False}
 GOALS = {"filter_f1": ">= 0.95", "intent_accuracy": ">= 0.95", "irrelevant_card_rate": "<= 0.02"}
+# Cases marked ``"round": 3`` were written after the earlier held-out failures had been read and fixed:
+# their held-out half (``heldout_unseen``) is the figure no fix has looked at.
+LATEST_ROUND = 3
 SHOWN = 4  # cards a reply shows by default (``[retrieval] products_shown``): NDCG@4
 SCALARS = ("category", "brand", "color", "size", "min_price", "max_price", "in_stock_only")
 LISTS = ("subcategories", "exclude_brands", "exclude_colors", "exclude_materials", "exclude_categories")
@@ -178,6 +182,9 @@ def breakdown(cases: Sequence[Mapping[str, Any]], runs: Mapping[str, Mapping[str
     """``compare`` per split, per store and, on the held-out half, per phenomenon."""
     splits = {"heldout": [c for c in cases if c["split"] == "heldout"], "dev": [c for c in cases if c["split"] == "dev"]}
     out: dict[str, Any] = {name: compare(subset, runs, catalog_of) for name, subset in splits.items() if subset}
+    fresh = [c for c in splits["heldout"] if c.get("round") == LATEST_ROUND]
+    if fresh:  # written after the pipeline's last tuning round: no one has looked at these
+        out["heldout_unseen"] = compare(fresh, runs, catalog_of)
     out["by_store_heldout"] = {store: compare([c for c in splits["heldout"] if c["store"] == store], runs, catalog_of)
                                for store in sorted({c["store"] for c in splits["heldout"]})}
     phenomena: dict[str, list[Mapping[str, Any]]] = defaultdict(list)

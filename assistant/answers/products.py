@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from assistant.answers.coverage import RequestCoverage
 from assistant.answers.draft import (
     Draft,
     money,
@@ -18,6 +19,7 @@ from assistant.answers.draft import (
     stock_phrase,
     store_label,
 )
+from assistant.comparatives import BestFirst
 from assistant.grounding import evidence_for
 from assistant.money import amounts
 from assistant.product_types import singular
@@ -35,8 +37,9 @@ from recommender.types import Candidate, HistoryItem
 
 # Filters (``ProductFilter`` fields) dropped one at a time, softest first, when nothing matches them all.
 RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "max_price", "min_price")
-# "Cheaper than that" keeps its maximum; the product type gives way instead (cheaper headphones of another kind).
-CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price", "subcategories")
+# "Cheaper than that" keeps its maximum and the product type: nothing cheaper of the kind is said so
+# (``Router._search``), not answered with goods of another kind.
+CHEAPER_RELAX_ORDER = ("size", "color", "brand", "in_stock_only", "min_price")
 # What a product is for ("flat feet") is a preference, not a filter: items the catalog tags for it get
 # this much more relevance (cosine similarity, typically 0.3–0.7), and join the candidates if retrieval missed them.
 USE_BOOST = 0.15
@@ -69,11 +72,12 @@ class ProductAnswers:
                  history: Callable[[str], list[HistoryItem]], popularity: Callable[[], dict[str, float]],
                  shown: int = 4, candidates: int = 30,
                  history_candidates: Callable[[], HistoryCandidates | None] = lambda: None,
-                 vectors: Callable[[], Mapping[str, np.ndarray]] = dict, relevance_floor: float = 0.0):
+                 vectors: Callable[[], Mapping[str, np.ndarray]] = dict, relevance_floor: float = 0.0,
+                 coverage: RequestCoverage | None = None):
         """``history_candidates`` adds what the shopper's history suggests to the retrieval hits;
         ``vectors`` (product embeddings) lets the final list avoid near-duplicates (MMR);
         ``relevance_floor`` leaves out candidates below that share of the best one's relevance
-        (``above_floor``)."""
+        (``above_floor``); ``coverage`` leaves out those that lack a word of the request the best match has."""
         self.retriever = retriever
         self.ranker = ranker
         self.embedder = embedder
@@ -84,21 +88,30 @@ class ProductAnswers:
         self.history_candidates = history_candidates
         self.vectors = vectors
         self.relevance_floor = relevance_floor
+        self.coverage = coverage
 
     # -- search -------------------------------------------------------------------------------
-    def search(self, state: SessionState, query: str, keep_budget: bool = False, rated_above: float | None = None) -> Draft:
+    def search(self, state: SessionState, query: str, keep_budget: bool = False,
+               past: Callable[[Product], bool] | None = None, best_first: BestFirst | None = None) -> Draft:
         """``keep_budget``: never relax the maximum price (it is "cheaper than" an item just shown, so
-        anything above it would not answer the request); ``rated_above``: only items rated higher ("better
-        rated than the first?")."""
+        anything above it would not answer the request); ``past``: only the items it passes ("better rated
+        than the first?", "lighter than that one?"); ``best_first``: the matches in the order a superlative
+        asks for ("the cheapest tent", "the lightest sleeping bag"), each with its value.
+
+        A search measured against a shown item ("cheaper", "lighter than that") keeps every match: the words
+        of the earlier request name that item, not what the others must say (``RequestCoverage``)."""
         constraints = state.constraints
         hard = constraints.filter
         history = self.history(state.customer_id) if state.customer_id else []
         candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
         candidates = above_floor(candidates, self.relevance_floor)
-        ranked = mmr(self.ranker.rank(candidates, history), self.vectors(), self.shown)
-        if rated_above is not None:
-            ranked = [r for r in ranked if (p := self.retriever.catalog.get(r.product_id)) is not None
-                      and p.rating is not None and p.rating > rated_above]
+        catalog = self.retriever.catalog
+        if past is not None:
+            candidates = [c for c in candidates if (p := catalog.get(c.product_id)) is not None and past(p)]
+        elif self.coverage is not None and not keep_budget:
+            candidates = self._suited(self.coverage.keep(candidates, query, hard), constraints.use)
+        ranked = self.ranker.rank(candidates, history)
+        ranked = mmr(ranked, self.vectors(), self.shown) if best_first is None else best_first.order(ranked, self.retriever.catalog)[: self.shown]
         products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
         what = hard.category or "products"
@@ -113,6 +126,9 @@ class ProductAnswers:
         avoid = tuple(c.lower() for c in hard.exclude_colors)  # and none of the colours ruled out
         refs = [product_ref(p, f"for {use} (catalog tags); {r.reason}" if use and suits_use(p, use) else r.reason,
                             r.score, color, size, avoid) for p, r in zip(products, ranked, strict=True)]
+        if best_first is not None:  # the value each is ordered by, from the listing
+            refs = [replace(ref, reason=f"{shown}; {ref.reason}") if (shown := best_first.shown(p)) else ref
+                    for p, ref in zip(products, refs, strict=True)]
         lines = []
         for i, (p, ref) in enumerate(zip(products, refs, strict=True), start=1):
             lines.append(f"{i}. **{p.title}** — {product_facts(p, color, size, avoid).split(' · ', 1)[1]}\n   _{ref.reason}_")
@@ -123,7 +139,12 @@ class ProductAnswers:
         noun = f"{color + ' ' if color else ''}{kind}"
         rest = [c for c in chips if c not in (hard.category, constraints.product_label, color)]
         lead = (f"Here {'is' if len(products) == 1 else 'are'} {len(products)} {noun}"
-                f"{' (' + ', '.join(rest) + ')' if rest else ''} for you:")
+                f"{' (' + ', '.join(rest) + ')' if rest else ''} for you"
+                f"{', ' + best_first.word + ' first' if best_first is not None and len(products) > 1 else ''}:")
+        unmet_use = bool(use) and not any(suits_use(p, use or "") for p in products)
+        if unmet_use:  # "serum for dry skin" where no serum is tagged for it: say so, show the closest
+            lead = (f"None of our {_plural(products)} is listed for {use}, so here "
+                    f"{'is' if len(products) == 1 else 'are'} the closest {len(products)}:")
         if dropped:  # say plainly which filters could not be met; no LLM phrasing over that
             lead = (f"Nothing matched all your filters, so I relaxed {' and '.join(dropped)}. "
                     f"Here {'is' if len(products) == 1 else 'are'} the closest {len(products)}:")
@@ -133,7 +154,7 @@ class ProductAnswers:
             extra_numbers=[len(products)],
             price_texts=[" ".join(chips), *[product_facts(p, color, size, avoid) for p in products]],
         )
-        return Draft("product_search", lead, body, topic="" if dropped else f"{len(products)} {noun}",
+        return Draft("product_search", lead, body, topic="" if dropped or unmet_use else f"{len(products)} {noun}",
                      products=refs, evidence=evidence)
 
     def next_best(self, customer_id: str | None, constraints: Constraints, query: str) -> list[ProductRef]:
@@ -183,6 +204,16 @@ class ProductAnswers:
                                             popularity.get(pid, 0.0)))
         suited = {c.product_id for c in candidates if (p := catalog.get(c.product_id)) and suits_use(p, use)}
         return [replace(c, relevance=c.relevance + USE_BOOST) if c.product_id in suited else c for c in candidates]
+
+    def _suited(self, candidates: list[Candidate], use: str | None) -> list[Candidate]:
+        """What the product is for counts like a word of the request (``RequestCoverage``): when the best
+        match is tagged for it ("for dry skin"), the picks that are not are left out."""
+        if not use or len(candidates) < 2:
+            return candidates
+        catalog = self.retriever.catalog
+        suited = {c.product_id for c in candidates if (p := catalog.get(c.product_id)) is not None and suits_use(p, use)}
+        best = max(candidates, key=lambda c: c.relevance)
+        return [c for c in candidates if c.product_id in suited] if best.product_id in suited else candidates
 
     # -- question about a shown product ---------------------------------------------------------
     def question(self, state: SessionState, message: str, target: Product,

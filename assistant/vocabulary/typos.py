@@ -47,6 +47,7 @@ _NOT_WORDS = re.compile(r"[\d@/\\_#=]|\w\.\w")  # sizes, prices, order numbers, 
 _TEXT_WORD = re.compile(r"[a-z]{2,}")
 _SUFFIXES = ("ed", "ing", "er", "ers", "est", "ly", "ary", "ment", "ness")  # regular forms of a known word
 _PREFIXES = ("re", "un")
+_VERB_FORMS = ("ed", "ing", "ly")  # regular forms that are words in their own right, never a store word's typo
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,12 @@ def store_words(vocabulary: StoreVocabulary, catalog: Catalog, policy: Iterable[
     return StoreWords(written, meaning, frozenset(names))
 
 
+def _shapes(word: str) -> tuple[str, str]:
+    """What a two-edit typo of a common kind keeps of ``word``: its first letter and its letters in order
+    ("wemon" and "women" → "w:emnow"), and its letters with doubled ones once ("dumbbells" → "dumbels")."""
+    return f"{word[0]}:{''.join(sorted(word))}", "=" + re.sub(r"(.)\1+", r"\1", word)
+
+
 def _lemma(word: str) -> str:
     *head, last = word.split()
     return " ".join([*head, singular(last)])
@@ -199,8 +206,9 @@ class _Token:
 class SpellingCorrector:
     """Corrects the typos of a message against one store's words (built once per store)."""
 
-    def __init__(self, words: StoreWords, known: Iterable[str]):
-        """``words``: the store's words (``store_words``); ``known``: words never corrected."""
+    def __init__(self, words: StoreWords, known: Iterable[str], titles: Iterable[str] = ()):
+        """``words``: the store's words (``store_words``); ``known``: words never corrected; ``titles``: the
+        catalog's product titles, whose words correct a real word typed for one of them ("insulted water")."""
         self.words = words.written
         self.meaning = words.meaning
         self.names = words.names
@@ -209,6 +217,17 @@ class SpellingCorrector:
         self._phrases = sorted(w for w in self.words if " " in w)
         self._squashed = {w.replace(" ", ""): w for w in self._phrases}
         self._single_names = sorted(self.names & set(self._single))
+        self._titles_of: dict[str, set[int]] = {}  # title word → the titles it is in
+        for n, title in enumerate(titles):
+            for word in _TEXT_WORD.findall(title.lower()):
+                self._titles_of.setdefault(word, set()).add(n)
+        self._title_words = sorted(w for w in self._titles_of if len(w) > MIN_LENGTH)
+        # two-edit typos of common shapes: letters swapped apart ("wemon"), doubled letters typed once ("dumbels")
+        self._shapes: dict[str, list[str]] = {}
+        for word in self._single:
+            if len(word) > MIN_LENGTH:
+                for shape in _shapes(word):
+                    self._shapes.setdefault(shape, []).append(word)
         # names of several words, as their words (lower case) and as the store writes each word
         self._name_phrases = [(tuple(name.split()), tuple(self.words[name].split())) for name in sorted(self.names)
                               if " " in name and len(self.words.get(name, "").split()) == len(name.split())]
@@ -220,7 +239,7 @@ class SpellingCorrector:
         # a spelling the store's vocabulary reads already ("tshirt") is no typo
         understood = {squashed for phrase in words.written if " " in phrase
                       if vocabulary.kind_of(squashed := phrase.replace(" ", "")) is not None}
-        return cls(words, english_words() | catalog_text_words(catalog) | understood)
+        return cls(words, english_words() | catalog_text_words(catalog) | understood, [p.title for p in catalog])
 
     def is_known(self, word: str) -> bool:
         """A word the corrector knows, or a regular form of one: "buttered", "jacked", "reactivate",
@@ -240,6 +259,9 @@ class SpellingCorrector:
     def correct(self, text: str) -> Corrected:
         text, in_names = self._in_names(text)
         found = self._correct(text)
+        if found.corrections:  # "insulted water botle": the name is whole once "botle" is corrected
+            again, more = self._in_names(found.text)
+            found = Corrected(again, (*found.corrections, *more))
         if not in_names:
             return found
         return Corrected(found.text, (*in_names, *found.corrections))
@@ -311,7 +333,7 @@ class SpellingCorrector:
             if fixed is not None:
                 span = 2
             else:
-                fixed = self._word(token.word)
+                fixed = self._word(token.word) or self._in_context(tokens, i)
             if fixed is not None:
                 words = fixed.split() if span == 2 and len(fixed.split()) == 2 else [fixed]
                 for typed_token, word in zip(tokens[i:i + span], words, strict=False):  # "wireles earbuds": one typo
@@ -351,12 +373,44 @@ class SpellingCorrector:
         same = [t == w.lower() for t, w in zip(typed, phrase.split(), strict=True)]
         return phrase if all(ok or change for ok, change in zip(same, changeable, strict=True)) else None
 
+    def _in_context(self, tokens: list[_Token], i: int) -> str | None:
+        """A real word typed for a title word one edit away, next to a word that shares a product title with
+        that title word but never with the typed one: "insulted water bottle" → insulated (no title has
+        "insulted"; "Insulated … Water Bottle" is one)."""
+        word = tokens[i].word
+        if len(word) <= MIN_LENGTH or singular(word) in self._titles_of or not self._title_words:
+            return None
+        beside = {tokens[j].word for j in (i - 1, i + 1) if 0 <= j < len(tokens)
+                  and (j < i and tokens[j].joined_to_next or j > i and tokens[i].joined_to_next)}
+        titles = set().union(*(self._titles_of.get(w, set()) for w in beside)) if beside else set()
+        if not titles:
+            return None
+        found = {w for w, distance, _ in process.extract(word, self._title_words, scorer=OSA.distance, score_cutoff=1,
+                                                           limit=None)
+                 if distance == 1 and _same_start(word, w) and singular(w) != singular(word) and self._titles_of[w] & titles}
+        if len(found) != 1:
+            return None
+        title_word = found.pop()
+        return self.words.get(title_word, title_word)
+
     def _word(self, word: str) -> str | None:
+        if len(word) == MIN_LENGTH - 1 and word not in self.known:
+            return self._cut_short(word)
         if len(word) < MIN_LENGTH or word in self.known:
             return None
         if word in self._squashed:  # "waterbottle" → "water bottle"
             return self.words[self._squashed[word]]
-        return None if self.is_known(word) else self._closest(word, self._single)
+        if self.is_known(word):  # a regular form of a known word ("buttered"), unless one letter off a store word
+            if word.endswith(_VERB_FORMS) or singular(word) in self.known:  # "jacked", "whats" are words
+                return None
+            found = self._closest(word, self._single)  # "sliper" (slip + er) → slipper, "burgandy" → burgundy
+            return found if found is not None and OSA.distance(word, found.lower()) == 1 else None
+        return self._closest(word, self._single)
+
+    def _cut_short(self, word: str) -> str | None:
+        """A three-letter word no dictionary has that starts the one four-letter store word: "blu" → blue."""
+        found = [w for w in self._single if len(w) == MIN_LENGTH and w.startswith(word)]
+        return self.words[found[0]] if len({self.meaning[w] for w in found}) == 1 else None
 
     def _closest(self, typed: str, choices: list[str]) -> str | None:
         """The one store word within the edits allowed for ``typed``'s length; None if there is none, or
@@ -368,7 +422,7 @@ class SpellingCorrector:
                  process.extract(typed, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
                  if _same_start(typed, word) and _plausible(typed, word)]
         if not found:
-            return None
+            return self._same_shape(typed) if choices is self._single else None
         best = min(distance for _, distance in found)
         nearest = [word for word, distance in found if distance == best]
         if len({self.meaning[w] for w in nearest}) > 1:  # a kind of goods, brand or colour before other words
@@ -378,3 +432,14 @@ class SpellingCorrector:
         # words that mean the same ("hoodie", "hoodies", "hoody"): the one closest to what was typed
         word = max(nearest, key=lambda w: (fuzz.ratio(typed, w), w.endswith("s") == typed.endswith("s")))
         return self.words[word]
+
+    def _same_shape(self, typed: str) -> str | None:
+        """The one store word of ``typed``'s letters in another order with the same first letter ("wemon" →
+        women), or the same once doubled letters are typed once ("dumbels" → dumbbells): typos of two edits
+        too common to leave; None when no store word or several of different meaning have that shape."""
+        if len(typed) <= MIN_LENGTH:
+            return None
+        found = sorted({w for shape in _shapes(typed) for w in self._shapes.get(shape, ()) if w != typed})
+        if len({self.meaning[w] for w in found}) != 1:
+            return None
+        return self.words[found[0]]

@@ -142,17 +142,18 @@ def judge(criteria: dict[str, Any], catalog: list[Product]) -> list[str]:
 
 
 def assign_splits(cases: list[dict[str, Any]]) -> dict[str, str]:
-    """"dev" or "heldout" for each case id: in id order, each case goes to the half that holds fewer cases of
-    its phenomena so far (ties: fewer cases of its store, then dev), so every phenomenon is split about evenly."""
+    """"dev" or "heldout" for each case id. A case that has its half keeps it (cases added later never move
+    earlier ones); the others, in id order after those, go to the half that holds fewer cases of their
+    phenomena so far (ties: fewer cases of its store, then dev), so every phenomenon is split about evenly."""
     counts: dict[str, Counter[str]] = {"dev": Counter(), "heldout": Counter()}
     splits: dict[str, str] = {}
-    for case in sorted(cases, key=lambda c: c["id"]):
+    for case in sorted(cases, key=lambda c: (not c.get("split"), c["id"])):
         tags = [*case["phenomena"], f"store:{case['store']}", f"intent:{case['intent']}"]
 
         def load(half: str, tags: list[str] = tags) -> tuple[int, int]:
             return sum(counts[half][t] for t in tags[:-2]), sum(counts[half][t] for t in tags[-2:])
 
-        half = "dev" if load("dev") <= load("heldout") else "heldout"
+        half = case.get("split") or ("dev" if load("dev") <= load("heldout") else "heldout")
         counts[half].update(tags)
         splits[case["id"]] = half
     return splits

@@ -161,6 +161,20 @@ SPOKEN = [  # message → (min, max); amounts in the store's own currency
     ("under a hundred and twenty", (None, 120)),
     ("twenty-five {word} or less", (None, 25)),
     ("under 80 {word}", (None, 80)),
+    ("sub-100", (None, 100)),
+    ("50 tops", (None, 50)),
+    ("40 at most", (None, 40)),
+    ("for 25 or less", (None, 25)),
+    ("70 and below", (None, 70)),
+    ("my budget's 60", (None, 60)),
+    ("I have 60 to spend", (None, 60)),
+    ("under 70ish", (None, 70)),
+    ("lamp < 50", (None, 50)),
+    ("approx 30", (24, 36)),
+    ("~30", (24, 36)),
+    ("100+", (100, None)),
+    ("less than 1k", (None, 1000)),
+    ("a mug under a tenner", (None, 10)),
 ]
 
 
@@ -198,9 +212,10 @@ def test_spoken_budgets_off_is_todays_reading(fake_store) -> None:
     catalog = fake_store.current.catalog
     today, spoken = SlotExtractor(catalog), SlotExtractor(catalog, spoken_amounts=True)
     assert _budget(today, "under a hundred") == (None, None) and _budget(spoken, "under a hundred") == (None, 100)
+    misread_today = {"less than 1k", "under 70ish"}  # read as 1 and as 56–84 without spoken amounts
     for message, _ in SPOKEN:  # what today's reader already read, it still reads the same way
         text = message.format(word="dollars")
-        if _budget(today, text) != (None, None):
+        if _budget(today, text) != (None, None) and text not in misread_today:
             assert _budget(today, text) == _budget(spoken, text) or "hundred" in text, text
 
 
