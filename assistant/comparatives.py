@@ -194,18 +194,18 @@ class BestFirst:
 
     def order(self, ranked: Sequence[RankedItem], catalog: Catalog) -> list[RankedItem]:
         """``ranked`` best first by the measure; items whose listing does not state it keep their rank, after the rest."""
-        def key(item: tuple[int, RankedItem]) -> tuple[int, float, int]:
-            product = catalog.get(item[1].product_id)
+        products = [catalog.get(r.product_id) for r in ranked]
+        if self.measure not in (PRICE, RATING) and not self.measures.kinds_agree([p for p in products if p], self.measure):
+            return list(ranked)  # "1.2 kg" against "40 L": no order to give
+
+        def key(i: int) -> tuple[int, float, int]:
+            product = products[i]
             value = self.measures.value(product, self.measure) if product is not None else None
             if value is None:
-                return (1, 0.0, item[0])
-            return (0, -value[0] if self.more else value[0], item[0])
+                return (1, 0.0, i)
+            return (0, -value[0] if self.more else value[0], i)
 
-        stated = list(enumerate(ranked))
-        if self.measure not in (PRICE, RATING) and not self.measures.kinds_agree(
-                [p for r in ranked if (p := catalog.get(r.product_id)) is not None], self.measure):
-            return list(ranked)  # "1.2 kg" against "40 L": no order to give
-        return [r for _, r in sorted(stated, key=key)]
+        return [ranked[i] for i in sorted(range(len(ranked)), key=key)]
 
     def shown(self, product: Product) -> str:
         """The value the order is by, as the listing states it ("weight 1.2 kg"); prices and ratings show on the card."""

@@ -41,6 +41,7 @@ SIMILAR = re.compile(r"\b(?:more|others?|ones?|anything|something|items?|product
                      r"\bsimilar\s+(?:to|ones?|items?|products?)\b|\blike\s+(?:that|this)\s+one\b", re.I)
 OTHER_BRAND = re.compile(r"\b(?:different|another|other)\s+brands?\b|\bnot\s+(?:by\s+)?(?:that|the\s+same)\s+brand\b",
                          re.I)
+POINTS_BACK = re.compile(r"\b(?:like|similar\s+to|than)\s+(?:that|this|it|these|those|them)\b", re.I)
 BROWSING = (Intent.PRODUCT_SEARCH, Intent.PRODUCT_QUESTION, Intent.COMPARE)  # the shopper is looking at products
 # intents a message naming goods the store lacks may have been given ("how much is the iPhone 17 Pro?" reads like a policy question)
 PRODUCT_SHAPED = (Intent.FAQ, Intent.OUT_OF_SCOPE, Intent.GREETING)
@@ -254,12 +255,17 @@ class Router:
     def _like_shown(self, state: SessionState, text: str) -> tuple[Product, bool] | None:
         """A request for items like a shown one ("more like the second one", "something similar to the third")
         or for another brand than it ("any from a different brand than the first?"): the item, and whether
-        its brand is to be left out. The item is the one named, else the one the last answer was about, else
-        the top item shown; None for other messages."""
+        its brand is to be left out. The item is the one named; for "like that" the one the last answer was
+        about, else the top item shown; for "other brands" the items shown when they are of one brand. None
+        for other messages ("something like a tent" is a new search)."""
         other_brand = bool(OTHER_BRAND.search(text))
         if not (other_brand or SIMILAR.search(text)):
             return None
-        reference = self.shown.referenced(state, text) or self.shown.focus(state) or self.shown.shown(state)[:1]
+        reference = self.shown.referenced(state, text)  # "like the second one"
+        if not reference and POINTS_BACK.search(text):  # "like that", "other brands than this"
+            reference = self.shown.focus(state) or self.shown.shown(state)[:1]
+        if not reference and other_brand and len({p.brand for p in self.shown.shown(state)}) == 1:
+            reference = self.shown.shown(state)[:1]  # "any other brands?" under items of one brand
         return (reference[0], other_brand) if reference else None
 
     def _search_like(self, state: SessionState, item: Product, other_brand: bool) -> Draft:

@@ -111,8 +111,11 @@ class ProductAnswers:
         elif self.coverage is not None and not keep_budget:
             candidates = self._suited(self.coverage.keep(candidates, query, hard), constraints.use)
         ranked = self.ranker.rank(candidates, history)
-        ranked = mmr(ranked, self.vectors(), self.shown) if best_first is None else best_first.order(ranked, self.retriever.catalog)[: self.shown]
-        products = [p for p in (self.retriever.catalog.get(r.product_id) for r in ranked) if p is not None]
+        if best_first is None:
+            ranked = mmr(ranked, self.vectors(), self.shown)
+        else:
+            ranked = best_first.order(ranked, catalog)[: self.shown]
+        products = [p for p in (catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
         what = hard.category or "products"
         if not products:

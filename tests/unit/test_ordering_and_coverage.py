@@ -327,3 +327,13 @@ def test_a_use_no_item_of_the_kind_is_listed_for_is_named(fake_store) -> None:
                     assert f"is listed for {tag}" in reply.text, reply.text
                     return
     pytest.skip("no product type and use the slots read with nothing of the type listed for it")
+
+
+def test_something_like_a_kind_is_a_new_search_not_a_shown_item(fake_store) -> None:
+    catalog = fake_store.current.catalog
+    items = _kind_of_brands(catalog)
+    other = next(p for p in catalog if p.subcategory != items[0].subcategory and p.subcategory)
+    state = SessionState(last_intent="product_search", search_query=items[0].subcategory)
+    state.show([p.id for p in items[:3]])
+    reply = fake_store.current.assistant.respond(state, f"something like a {other.subcategory}")
+    assert reply.intent == "product_search" and "like the" not in reply.text, reply.text  # not "like the <shown item>"
