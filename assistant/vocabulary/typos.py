@@ -206,9 +206,8 @@ class _Token:
 class SpellingCorrector:
     """Corrects the typos of a message against one store's words (built once per store)."""
 
-    def __init__(self, words: StoreWords, known: Iterable[str], titles: Iterable[str] = ()):
-        """``words``: the store's words (``store_words``); ``known``: words never corrected; ``titles``: the
-        catalog's product titles, whose words correct a real word typed for one of them ("insulted water")."""
+    def __init__(self, words: StoreWords, known: Iterable[str]):
+        """``words``: the store's words (``store_words``); ``known``: words never corrected."""
         self.words = words.written
         self.meaning = words.meaning
         self.names = words.names
@@ -217,11 +216,6 @@ class SpellingCorrector:
         self._phrases = sorted(w for w in self.words if " " in w)
         self._squashed = {w.replace(" ", ""): w for w in self._phrases}
         self._single_names = sorted(self.names & set(self._single))
-        self._titles_of: dict[str, set[int]] = {}  # title word → the titles it is in
-        for n, title in enumerate(titles):
-            for word in _TEXT_WORD.findall(title.lower()):
-                self._titles_of.setdefault(word, set()).add(n)
-        self._title_words = sorted(w for w in self._titles_of if len(w) > MIN_LENGTH)
         # two-edit typos of common shapes: letters swapped apart ("wemon"), doubled letters typed once ("dumbels")
         self._shapes: dict[str, list[str]] = {}
         for word in self._single:
@@ -239,7 +233,7 @@ class SpellingCorrector:
         # a spelling the store's vocabulary reads already ("tshirt") is no typo
         understood = {squashed for phrase in words.written if " " in phrase
                       if vocabulary.kind_of(squashed := phrase.replace(" ", "")) is not None}
-        return cls(words, english_words() | catalog_text_words(catalog) | understood, [p.title for p in catalog])
+        return cls(words, english_words() | catalog_text_words(catalog) | understood)
 
     def is_known(self, word: str) -> bool:
         """A word the corrector knows, or a regular form of one: "buttered", "jacked", "reactivate",
@@ -259,9 +253,6 @@ class SpellingCorrector:
     def correct(self, text: str) -> Corrected:
         text, in_names = self._in_names(text)
         found = self._correct(text)
-        if found.corrections:  # "insulted water botle": the name is whole once "botle" is corrected
-            again, more = self._in_names(found.text)
-            found = Corrected(again, (*found.corrections, *more))
         if not in_names:
             return found
         return Corrected(found.text, (*in_names, *found.corrections))
@@ -333,7 +324,7 @@ class SpellingCorrector:
             if fixed is not None:
                 span = 2
             else:
-                fixed = self._word(token.word) or self._in_context(tokens, i)
+                fixed = self._word(token.word)
             if fixed is not None:
                 words = fixed.split() if span == 2 and len(fixed.split()) == 2 else [fixed]
                 for typed_token, word in zip(tokens[i:i + span], words, strict=False):  # "wireles earbuds": one typo
@@ -373,29 +364,7 @@ class SpellingCorrector:
         same = [t == w.lower() for t, w in zip(typed, phrase.split(), strict=True)]
         return phrase if all(ok or change for ok, change in zip(same, changeable, strict=True)) else None
 
-    def _in_context(self, tokens: list[_Token], i: int) -> str | None:
-        """A real word typed for a title word one edit away, next to a word that shares a product title with
-        that title word but never with the typed one: "insulted water bottle" → insulated (no title has
-        "insulted"; "Insulated … Water Bottle" is one)."""
-        word = tokens[i].word
-        if len(word) <= MIN_LENGTH or singular(word) in self._titles_of or not self._title_words:
-            return None
-        beside = {tokens[j].word for j in (i - 1, i + 1) if 0 <= j < len(tokens)
-                  and (j < i and tokens[j].joined_to_next or j > i and tokens[i].joined_to_next)}
-        titles = set().union(*(self._titles_of.get(w, set()) for w in beside)) if beside else set()
-        if not titles:
-            return None
-        found = {w for w, distance, _ in process.extract(word, self._title_words, scorer=OSA.distance, score_cutoff=1,
-                                                           limit=None)
-                 if distance == 1 and _same_start(word, w) and singular(w) != singular(word) and self._titles_of[w] & titles}
-        if len(found) != 1:
-            return None
-        title_word = found.pop()
-        return self.words.get(title_word, title_word)
-
     def _word(self, word: str) -> str | None:
-        if len(word) == MIN_LENGTH - 1 and word not in self.known:
-            return self._cut_short(word)
         if len(word) < MIN_LENGTH or word in self.known:
             return None
         if word in self._squashed:  # "waterbottle" → "water bottle"
@@ -406,11 +375,6 @@ class SpellingCorrector:
             found = self._closest(word, self._single)  # "sliper" (slip + er) → slipper, "burgandy" → burgundy
             return found if found is not None and OSA.distance(word, found.lower()) == 1 else None
         return self._closest(word, self._single)
-
-    def _cut_short(self, word: str) -> str | None:
-        """A three-letter word no dictionary has that starts the one four-letter store word: "blu" → blue."""
-        found = [w for w in self._single if len(w) == MIN_LENGTH and w.startswith(word)]
-        return self.words[found[0]] if len({self.meaning[w] for w in found}) == 1 else None
 
     def _closest(self, typed: str, choices: list[str]) -> str | None:
         """The one store word within the edits allowed for ``typed``'s length; None if there is none, or

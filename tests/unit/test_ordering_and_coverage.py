@@ -1,7 +1,7 @@
 """Issue 17, round 3, on both sample stores built on the fakes: picks that lack a word of the request the
 best match has are left out (``RequestCoverage``), superlative searches list best first (``BestFirst``),
 "lighter / better rated / cheaper than that one" searches stay with the item's kind (``Beyond``), and
-the speller's two-edit and real-word typos. Every product, word and measure comes from each store's own
+the speller's two-edit typos. Every product, word and measure comes from each store's own
 catalog."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pytest
 from assistant.answers.coverage import RequestCoverage
 from assistant.comparatives import MEASURES, PRICE, RATING, BestFirst, CatalogMeasures
 from assistant.session import SessionState
-from assistant.vocabulary.typos import english_words
 from knowledge.schemas import Product
 from recommender.types import Candidate
 from tests.store_chat import chat
@@ -215,7 +214,7 @@ def test_lighter_than_that_one_shows_only_lighter_items(fake_store) -> None:
             assert not shown and f"{word} than the {reference.title}" in reply.text
 
 
-# -- typos of two edits and real words typed for a title's ------------------------------------------------------
+# -- typos of two edits ------------------------------------------------------------------------------------------
 def _store_words_with(store, test) -> list[str]:
     spelling = store.current.assistant.spelling
     return sorted(w for w in spelling.words if " " not in w and w.isalpha() and len(w) > 5 and test(w))
@@ -238,27 +237,6 @@ def test_letters_swapped_apart_and_doubled_letters_typed_once_are_corrected(fake
         fixed = spelling.correct(typo).text.lower()
         assert fixed == swapped or spelling.meaning.get(fixed) == spelling.meaning[swapped]
 
-
-def test_a_real_word_typed_for_a_title_word_is_corrected_only_beside_that_titles_words(fake_store) -> None:
-    catalog, spelling = fake_store.current.catalog, fake_store.current.assistant.spelling
-    english = english_words()
-    title_words = {w for p in catalog for w in re.findall(r"[a-z]+", p.title.lower())}
-    for p in catalog:
-        words = re.findall(r"[a-z]+", p.title.lower())
-        for i, word in enumerate(words[:-1]):
-            if len(word) < 6:
-                continue
-            typo = next((word[:k] + word[k + 1:] for k in range(2, len(word) - 1)
-                         if (t := word[:k] + word[k + 1:]) in english and t not in title_words
-                         and not t.endswith("s")), None)
-            neighbour = words[i + 1]
-            if typo is None or len(neighbour) < 4:
-                continue
-            fixed = spelling.correct(f"{typo} {neighbour}").text.lower()
-            assert fixed.split()[0] == word, (typo, neighbour, fixed)
-            assert spelling.correct(f"{typo} yesterday").text.lower().split()[0] == typo
-            return
-    pytest.skip("no title word with an English word one letter shorter")
 
 
 def _kind_of_brands(catalog) -> list[Product]:
@@ -337,3 +315,16 @@ def test_something_like_a_kind_is_a_new_search_not_a_shown_item(fake_store) -> N
     state.show([p.id for p in items[:3]])
     reply = fake_store.current.assistant.respond(state, f"something like a {other.subcategory}")
     assert reply.intent == "product_search" and "like the" not in reply.text, reply.text  # not "like the <shown item>"
+
+
+def test_a_word_known_only_as_a_form_of_another_is_corrected_one_letter_from_a_store_word() -> None:
+    from assistant.vocabulary.typos import SpellingCorrector, StoreWords
+
+    words = StoreWords(written={"burgundy": "burgundy", "jacket": "jacket", "slipper": "slipper"},
+                       meaning={"burgundy": "color burgundy", "jacket": "type jacket", "slipper": "type slipper"},
+                       names=frozenset({"jacket", "slipper"}))
+    spelling = SpellingCorrector(words, {"burg", "andy", "jack", "slip", "what"})
+    assert spelling.is_known("burgandy") and spelling.is_known("sliper")  # burg + andy, slip + er
+    assert spelling.correct("a hoodie in burgandy").text == "a hoodie in burgundy"
+    assert spelling.correct("cozy sliper").text == "cozy slipper"
+    assert spelling.correct("all jacked up").text == "all jacked up"  # a verb form is a word of its own
