@@ -139,7 +139,7 @@ class Assistant:
             text=full, intent=draft.intent, confidence=round(confidence, 3),
             products=draft.products, faq=draft.faq, order_ids=draft.order_ids,
             constraints=state.constraints.describe(), grounded=not lead.problems,
-            used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
+            used_fallback=not lead.from_llm, problems=lead.problems, lead_skipped=lead.skipped, handoff=draft.handoff,
             ticket_id=state.ticket_id,
             pending_action=state.pending_action.kind.value if state.pending_action else None,
             failed=draft.failed, corrections=[(c.typed, c.corrected) for c in corrections],
