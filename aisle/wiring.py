@@ -201,7 +201,8 @@ class Services:
         """Whether a turn asks the LLM for its lead (``[llm] garnish``); one per process, as the model is."""
         from assistant.lead_gate import LeadGate
 
-        return LeadGate(self.settings.llm.garnish, self.settings.llm.lead_budget_ms)
+        llm = self.settings.llm
+        return LeadGate(llm.garnish, llm.lead_budget_ms, llm.lead_busy_turns)
 
     @cached_property
     def intent_classifier(self) -> IntentClassifier:

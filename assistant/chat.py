@@ -99,6 +99,10 @@ class Assistant:
         return reply
 
     def stream(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
+        with self.writer.gate.turn():  # counted while it runs: the LLM gate skips leads when replies queue
+            yield from self._turn(state, message)
+
+    def _turn(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
         text = clean_message(message, self.max_message_chars)
         read = Corrected(text)  # the message as read: typos corrected, once, before it is read
         pending = state.pending_action

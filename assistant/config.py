@@ -44,8 +44,11 @@ class LLMSettings(_Section):
                          "starved by one generation's threads")
     garnish: Literal["auto", "always", "never"] = Field(
         default="auto", description="the LLM's opening sentence is a garnish on facts code selected: 'auto' writes "
-        "it only when no other lead is being generated and recent leads kept to lead_budget_ms (else the "
+        "it only when replies are not queueing (lead_busy_turns), no other lead is being generated and recent "
+        "leads kept to lead_budget_ms (else the "
         "deterministic lead, at once); 'always' waits for the LLM every turn; 'never' uses the deterministic lead")
+    lead_busy_turns: int = Field(default=2, ge=1, description="'auto' garnish: with this many other turns being "
+                                 "answered at once, replies are queueing and a turn uses the deterministic lead")
     lead_budget_ms: int = Field(default=3000, ge=0, description="'auto' garnish: when the recent LLM leads took "
                                 "longer than this (median), turns use the deterministic lead for a while")
 

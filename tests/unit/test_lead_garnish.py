@@ -41,8 +41,10 @@ def test_the_garnish_setting_chooses_the_gate(tmp_path) -> None:
     from aisle.wiring import Services
 
     for garnish in ("auto", "always", "never"):
-        services = Services(Settings(data_dir=tmp_path, llm={"garnish": garnish, "lead_budget_ms": 1500}))
-        assert (services.lead_gate.garnish, services.lead_gate.budget_s) == (garnish, 1.5)
+        services = Services(Settings(data_dir=tmp_path, llm={"garnish": garnish, "lead_budget_ms": 1500,
+                                                              "lead_busy_turns": 3}))
+        gate = services.lead_gate
+        assert (gate.garnish, gate.budget_s, gate.busy_turns) == (garnish, 1.5, 3)
 
 
 def test_an_idle_gate_lets_the_llm_write_the_lead_and_the_reply_says_so(fake_store, writer, monkeypatch) -> None:
@@ -63,6 +65,16 @@ def test_while_another_lead_is_generated_the_turn_takes_the_deterministic_lead(f
     assert reply.problems == [] and reply.grounded, "a skipped lead is no verifier failure"
     assert not reply.text.startswith(LEAD) and writer.llm.prompts == [], "the LLM was not asked"
     assert any(BUSY in r.getMessage() and "deterministic lead" in r.getMessage() for r in caplog.records)
+
+
+def test_while_replies_queue_the_turn_takes_the_deterministic_lead(fake_store, writer, monkeypatch) -> None:
+    gate = LeadGate("auto", busy_turns=2)
+    monkeypatch.setattr(writer, "gate", gate)
+    with gate.turn(), gate.turn():  # two other turns being answered
+        reply = compare(fake_store)
+    assert reply.used_fallback and reply.lead_skipped == "replies were queueing (2 other turns being answered)"
+    assert writer.llm.prompts == [] and gate.turns == 0
+    assert compare(fake_store).text.startswith(LEAD), "once they are answered, the LLM writes the lead again"
 
 
 def test_leads_over_budget_pause_the_llm(fake_store, writer, monkeypatch) -> None:

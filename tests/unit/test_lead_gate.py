@@ -42,6 +42,18 @@ def test_auto_skips_while_another_lead_is_being_generated() -> None:
     assert admitted(gate) == ""
 
 
+def test_auto_skips_when_replies_are_queueing() -> None:
+    gate = LeadGate("auto", busy_turns=2)
+    with gate.turn(), gate.turn():
+        with gate.turn():  # this turn, with two others being answered
+            assert admitted(gate) == "replies were queueing (2 other turns being answered)"
+        with gate.turn():  # the count follows turns ending
+            assert gate.turns == 3
+    with gate.turn(), gate.turn():  # one other turn: not queueing
+        assert admitted(gate) == ""
+    assert gate.turns == 0
+
+
 def test_the_slot_is_given_back_when_a_lead_fails() -> None:
     gate = LeadGate("auto")
     with pytest.raises(RuntimeError), gate.admit():
@@ -69,11 +81,11 @@ def test_slow_leads_are_forgotten_so_the_llm_is_tried_again() -> None:
     assert admitted(gate) == ""
 
 
-def test_always_asks_the_llm_even_while_another_lead_is_generated_or_leads_are_slow() -> None:
+def test_always_asks_the_llm_even_while_replies_queue_another_lead_is_generated_or_leads_are_slow() -> None:
     clock = FakeClock()
     gate = LeadGate("always", budget_ms=1000, clock=clock)
     timed_lead(gate, clock, 9.0)
-    with gate.admit() as first:
+    with gate.admit() as first, gate.turn(), gate.turn(), gate.turn():
         assert first == ""
         assert admitted(gate) == ""
 
