@@ -180,7 +180,8 @@ class CurrentStore:
                     if s.understanding.spelling else None)
         tools = OrderTools(services.db, services.order_log, catalog.get, rules, s.now)
         faq = FaqAnswers(self.retriever, s.retrieval.faq_k, s.retrieval.faq_min_score)
-        writer = ReplyWriter(services.llm, GroundingVerifier(catalog), services.store_name, s.llm.max_new_tokens)
+        writer = ReplyWriter(services.llm, GroundingVerifier(catalog), services.store_name, s.llm.max_new_tokens,
+                             gate=services.lead_gate)
         handoff = Handoff(services.tickets, services.customer_name, s.now)
         orders = OrderAnswers(tools, faq_by_id, slots.extract, self.order_numbers, handoff)
         router = Router(catalog, slots, products, orders, faq, handoff, services.customer_name, services.store_name,

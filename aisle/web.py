@@ -12,15 +12,16 @@ from ui.server import build_app
 
 
 def create_server(services: Services, customer_picker: bool | None = None, embed_secret: str | None = None,
-                  staff_password: str | None = None, concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
+                  staff_password: str | None = None, concurrency: int | None = None,
+                  queue_size: int | None = None) -> FastAPI:
     """``customer_picker``: demo mode (default: ``Services.demo_mode``); ``embed_secret``: the sign-in
     tokens' key (default: from ``[ui] embed_secret_env``); ``staff_password`` (default: from ``[ui]
     staff_password_env``): without one the staff app is open in demo mode only, else closed.
-    ``concurrency`` and ``queue_size``: as ``ui.server.build_app`` takes them."""
+    ``concurrency`` and ``queue_size``: as ``ui.server.build_app`` takes them (default: ``[ui]`` settings)."""
     ui = services.settings.ui
     password = os.environ.get(ui.staff_password_env, "") if staff_password is None else staff_password
     return build_app(services.shopper(customer_picker, embed_secret), services.copilot, services.admin, ui,
-                     staff_password=password, concurrency=concurrency, queue_size=queue_size)
+                     staff_password=password, concurrency=concurrency or ui.concurrency, queue_size=queue_size)
 
 
 def serve(services: Services, host: str, port: int) -> None:

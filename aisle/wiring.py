@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from assistant.identity import EmbedTokens
     from assistant.intents.classifier import IntentClassifier
     from assistant.intents.store import StoreIntents
+    from assistant.lead_gate import LeadGate
     from assistant.llm import ChatModel
     from assistant.services.admin import AdminService
     from assistant.services.copilot import CopilotService
@@ -45,6 +46,20 @@ if TYPE_CHECKING:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def size_torch_threads(requested: int) -> int:
+    """Set torch's CPU threads for the process (the LLM and the embedder share them) and return the
+    number: ``requested``, or for 0 one per two cores available, at least one. A server runs several
+    turns at once; with a thread per core each small matrix product waits for threads another turn
+    (or another job) keeps busy, which on 2 busy cores made a MiniLM query ~25x slower."""
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = requested or max(1, cores // 2)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
 
 
 class Services:
@@ -77,6 +92,7 @@ class Services:
     def embedder(self) -> SentenceTransformerEmbedder:
         from knowledge.retrieval.embed import SentenceTransformerEmbedder
 
+        size_torch_threads(self.settings.llm.threads)
         return SentenceTransformerEmbedder(self.settings.embedder.model or None, self.settings.embedder.device)
 
     @cached_property
@@ -177,7 +193,16 @@ class Services:
     def llm(self) -> ChatModel:
         from assistant.backends import load_chat_model
 
+        size_torch_threads(self.settings.llm.threads)
         return load_chat_model(self.settings.llm, str(self.settings.models_dir))
+
+    @cached_property
+    def lead_gate(self) -> LeadGate:
+        """Whether a turn asks the LLM for its lead (``[llm] garnish``); one per process, as the model is."""
+        from assistant.lead_gate import LeadGate
+
+        llm = self.settings.llm
+        return LeadGate(llm.garnish, llm.lead_budget_ms, llm.lead_busy_turns)
 
     @cached_property
     def intent_classifier(self) -> IntentClassifier:

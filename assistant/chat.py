@@ -99,6 +99,10 @@ class Assistant:
         return reply
 
     def stream(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
+        with self.writer.gate.turn():  # counted while it runs: the LLM gate skips leads when replies queue
+            yield from self._turn(state, message)
+
+    def _turn(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
         text = clean_message(message, self.max_message_chars)
         read = Corrected(text)  # the message as read: typos corrected, once, before it is read
         pending = state.pending_action
@@ -139,7 +143,7 @@ class Assistant:
             text=full, intent=draft.intent, confidence=round(confidence, 3),
             products=draft.products, faq=draft.faq, order_ids=draft.order_ids,
             constraints=state.constraints.describe(), grounded=not lead.problems,
-            used_fallback=not lead.from_llm, problems=lead.problems, handoff=draft.handoff,
+            used_fallback=not lead.from_llm, problems=lead.problems, lead_skipped=lead.skipped, handoff=draft.handoff,
             ticket_id=state.ticket_id,
             pending_action=state.pending_action.kind.value if state.pending_action else None,
             failed=draft.failed, corrections=[(c.typed, c.corrected) for c in corrections],

@@ -39,7 +39,18 @@ class LLMSettings(_Section):
     base_url: str = "http://127.0.0.1:8000/v1"  # openai backend: an OpenAI-compatible server (vLLM)
     api_key_env: str = "AISLE_LLM_API_KEY"
     timeout_s: float = 60.0
-    threads: int = Field(default=0, ge=0, description="torch CPU threads; 0 = torch's default")
+    threads: int = Field(default=0, ge=0, description="torch CPU threads for the whole process (the LLM and the "
+                         "embedder); 0 = one per two cores, at least one, so concurrent replies are not "
+                         "starved by one generation's threads")
+    garnish: Literal["auto", "always", "never"] = Field(
+        default="auto", description="the LLM's opening sentence is a garnish on facts code selected: 'auto' writes "
+        "it only when replies are not queueing (lead_busy_turns), no other lead is being generated and recent "
+        "leads kept to lead_budget_ms (else the "
+        "deterministic lead, at once); 'always' waits for the LLM every turn; 'never' uses the deterministic lead")
+    lead_busy_turns: int = Field(default=2, ge=1, description="'auto' garnish: with this many other turns being "
+                                 "answered at once, replies are queueing and a turn uses the deterministic lead")
+    lead_budget_ms: int = Field(default=3000, ge=0, description="'auto' garnish: when the recent LLM leads took "
+                                "longer than this (median), turns use the deterministic lead for a while")
 
 
 class EmbedderSettings(_Section):
@@ -70,6 +81,8 @@ class UISettings(_Section):
                                        "than this are refused (mint them per page view, for minutes)")
     staff_password_env: str = Field(default="AISLE_STAFF_PASSWORD", description="env var holding the staff "
                                     "app's password; unset = /staff is open in demo mode only, else closed")
+    concurrency: int = Field(default=4, ge=1, description="replies computed at once (Gradio workers per event); "
+                             "beyond that requests wait in the queue")
     queue_size: int = Field(default=64, ge=1, description="requests that may wait for a free worker; beyond "
                             "that a request is answered 'queue is full, try again' at once")
 

@@ -50,6 +50,7 @@ class Reply:
     constraints: list[str] = field(default_factory=list)
     grounded: bool = True  # the LLM's text passed the verifier (or none was used)
     used_fallback: bool = False  # the deterministic lead replaced the LLM's
+    lead_skipped: str = ""  # why the LLM was not asked for the lead (busy, over budget, off); '' = it was, or none needed
     problems: list[str] = field(default_factory=list)
     handoff: bool = False
     ticket_id: str | None = None  # the handoff ticket this conversation has open

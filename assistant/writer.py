@@ -22,6 +22,7 @@ import yaml
 from assistant.answers.draft import Draft
 from assistant.errors import LLMBackendError
 from assistant.grounding import REFUSAL, GroundingVerifier
+from assistant.lead_gate import LeadGate
 from assistant.llm import ChatMessage, ChatModel
 from assistant.safety.privacy import mask_personal_data
 
@@ -39,6 +40,7 @@ class Lead:
     text: str
     from_llm: bool
     problems: list[str]
+    skipped: str = ""  # why the LLM was not asked (the gate: busy, over budget, off); '' = asked, or not needed
 
 
 # Words a lead may use freely: framing, not claims. Any other word of 4+ letters must come from
@@ -84,10 +86,12 @@ def _prompt_spec() -> dict:
 
 class ReplyWriter:
     def __init__(self, llm: ChatModel | None, verifier: GroundingVerifier, store_name: str,
-                 max_new_tokens: int = 48, canary: str = ""):
+                 max_new_tokens: int = 48, canary: str = "", gate: LeadGate | None = None):
         """``canary``: a secret planted in the system prompt; a lead containing it is never shown
-        (a fresh random one per process by default)."""
+        (a fresh random one per process by default). ``gate``: decides whether a turn asks the LLM
+        (default: always, waiting for it)."""
         self.llm = llm
+        self.gate = gate or LeadGate("always")
         self.canary = canary or new_canary()
         self.verifier = verifier
         self.store_name = store_name
@@ -119,6 +123,16 @@ class ReplyWriter:
         if self.llm is None or not draft.topic:
             yield Lead(draft.fallback_lead, False, [])
             return
+        with self.gate.admit() as skipped:
+            if skipped:
+                log.info("deterministic lead for %r: %s", draft.intent, skipped)
+                yield Lead(draft.fallback_lead, False, [], skipped)
+                return
+            yield from self._llm_lead(draft, message)
+
+    def _llm_lead(self, draft: Draft, message: str) -> Iterator[str | Lead]:
+        """The LLM's lead, verified word by word as it streams (see ``lead``)."""
+        assert self.llm is not None
         shown: list[str] = []
         numbers, money = draft.evidence.numbers(), draft.evidence.money()
         known = known_stems([message, draft.topic, *draft.evidence.texts])

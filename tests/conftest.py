@@ -22,6 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 # The converted LLM is cached in the repo's state folder and shared across test runs.
 MODELS_DIR = REPO / ".aisle" / "models"
+TEST_SAFETY = {"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}
+# Every turn asks the LLM, however slow the machine: what a test sees must not depend on timing (the
+# default "auto" skips the LLM's lead when recent leads were slow; tests/unit/test_lead_gate.py and test_lead_garnish.py test that).
+TEST_LLM = {"garnish": "always"}
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +33,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # Every web test calls from 127.0.0.1, so the per-client limit is raised; tests of the limits
     # themselves build their own.
     return Settings(data_dir=tmp_path_factory.mktemp("store"), models_dir=MODELS_DIR, clock=NOW,
-                    safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"})
+                    safety=TEST_SAFETY, llm=TEST_LLM)
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +71,7 @@ def second_store(services, tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("second-store")
     paths = write_second_store(tmp / "files")
     store = Services(Settings(data_dir=tmp / "store", models_dir=MODELS_DIR, clock=NOW, store_name=STORE_NAME,
-                              safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))
+                              safety=TEST_SAFETY, llm=TEST_LLM))
     store.__dict__["embedder"] = services.embedder  # the bundled models, loaded once
     store.__dict__["llm"] = services.llm
     report = store.ingest(**paths)
@@ -82,7 +86,7 @@ def kestrel(services, tmp_path_factory: pytest.TempPathFactory):
     from aisle.wiring import Services
 
     store = Services(Settings(data_dir=tmp_path_factory.mktemp("kestrel"), models_dir=MODELS_DIR, clock=NOW,
-                              safety={"per_client_rate": "2000/minute", "per_session_rate": "200/minute"}))
+                              safety=TEST_SAFETY, llm=TEST_LLM))
     store.__dict__["embedder"] = services.embedder
     store.__dict__["llm"] = services.llm
     report = store.build_demo(progress=False, store="kestrel")

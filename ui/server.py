@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.config import UISettings
@@ -81,13 +81,16 @@ def build_app(shopper: ShopperService, copilot: CopilotService, admin: AdminServ
         staff.queue(default_concurrency_limit=concurrency, max_size=waiting)
         app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(staff_password), **common)
     else:
-        @app.api_route(STAFF_PATH + "/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+        @app.api_route(STAFF_PATH + "/{rest:path}", methods=["GET", "HEAD", "POST"], include_in_schema=False)
         def staff_closed(rest: str) -> HTMLResponse:
             return HTMLResponse(STAFF_CLOSED.format(env=ui.staff_password_env), status_code=503)
 
-    @app.get(STAFF_PATH, include_in_schema=False)
-    def staff_slash() -> RedirectResponse:
-        return RedirectResponse(STAFF_PATH + "/")
+    @app.api_route(STAFF_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+    def staff_slash(request: Request) -> RedirectResponse:
+        """``/staff`` (the README's link) → ``/staff/``, where the staff app is mounted; a link checker's
+        HEAD gets the same answer, and the query string is kept."""
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(STAFF_PATH + "/" + query)
 
     return gr.mount_gradio_app(app, widget, path="/", **common)
 

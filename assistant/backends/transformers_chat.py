@@ -5,13 +5,19 @@
   (``save_pretrained`` refuses a GGUF-loaded model, so the state dict and a config without its
   ``quantization_config`` are written by hand, into a temp folder renamed into place at the end.)
 * Configured model on CUDA: 4-bit NF4 with bitsandbytes (``quantization = "auto"`` or ``"4bit"``).
+* The key/value cache of a prompt's opening (every message but the last: the reply writer's system line
+  and worked examples, ~260 of a lead's ~290 tokens) is computed once and reused, which halves a
+  lead's time on a CPU; the output is the same.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +29,7 @@ from knowledge.bundled import smollm2_gguf
 from knowledge.files import replace_dir
 
 BUNDLED_CACHE_NAME = "smollm2-135m-instruct-f32"
+PREFIXES_KEPT = 4  # prompt openings whose key/value cache is kept (the reply writer's, the intent scorer's…)
 
 
 def convert_bundled_gguf(models_dir: Path) -> Path:
@@ -75,6 +82,7 @@ class TransformersChatModel:
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()
+        self._prefixes: OrderedDict[tuple[tuple[str, str], ...], tuple[Any, Any]] = OrderedDict()
         self.device = "cpu"
 
     # -- loading ----------------------------------------------------------------------------
@@ -141,6 +149,36 @@ class TransformersChatModel:
         )
         return inputs.to(self._model.device)
 
+    def _cache_name(self) -> str:
+        """What this transformers calls the key/value cache argument (``cache`` since 5.x, before that
+        ``past_key_values``)."""
+        return "cache" if "cache" in inspect.signature(self._model.forward).parameters else "past_key_values"
+
+    def _prefix_cache(self, messages: Sequence[ChatMessage], input_ids: Any) -> Any | None:
+        """A copy of the key/value cache of ``messages`` but the last, as the chat template renders them,
+        if that rendering is where ``input_ids`` start; computed on first use. Call under the generate lock."""
+        import torch
+
+        key = tuple((m.role, m.content) for m in messages[:-1])
+        if not key:
+            return None
+        if key not in self._prefixes:
+            chat = [{"role": role, "content": content} for role, content in key]
+            ids = self._tokenizer.apply_chat_template(chat, add_generation_prompt=False, return_tensors="pt",
+                                                      return_dict=True)["input_ids"].to(self._model.device)
+            with torch.no_grad():
+                out = self._model(input_ids=ids, use_cache=True)
+            cache = getattr(out, "cache", None)
+            self._prefixes[key] = (ids, out.past_key_values if cache is None else cache)
+            while len(self._prefixes) > PREFIXES_KEPT:
+                self._prefixes.popitem(last=False)
+        self._prefixes.move_to_end(key)
+        ids, cache = self._prefixes[key]
+        length = ids.shape[1]
+        if length >= input_ids.shape[1] or not torch.equal(input_ids[0, :length], ids[0]):
+            return None  # the template renders a conversation's opening differently inside it
+        return copy.deepcopy(cache)  # generation appends to it
+
     def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int = 64,
                stop: Sequence[str] = ()) -> Generator[str, None, None]:
         from transformers import StoppingCriteriaList, TextIteratorStreamer
@@ -163,6 +201,7 @@ class TransformersChatModel:
         def run() -> None:
             try:
                 with self._generate_lock:
+                    cache = self._prefix_cache(messages, inputs["input_ids"])
                     self._model.generate(
                         **inputs,
                         max_new_tokens=max_new_tokens,
@@ -170,6 +209,7 @@ class TransformersChatModel:
                         streamer=streamer,
                         pad_token_id=self._tokenizer.pad_token_id,
                         stopping_criteria=criteria,
+                        **({self._cache_name(): cache} if cache is not None else {}),
                     )
             except BaseException as exc:  # surfaced in the caller's thread below
                 errors.append(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -21,6 +22,9 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
+QUERY_CACHE_SIZE = 512  # texts embedded one at a time (queries, messages) kept for reuse
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded lazily on first use (default: the bundled MiniLM)."""
 
@@ -31,6 +35,9 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._lock = threading.Lock()
         self.dimension = 384
+        # A turn embeds its message for the intent vote and again as the search query; shoppers repeat
+        # short messages ("what about in blue?"). One text at a time is the slow case: keep recent ones.
+        self._query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_one)
 
     def _load(self):
         with self._lock:
@@ -45,6 +52,14 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1:
+            return self._query(texts[0])[None, :].copy()
+        return self._encode(texts, show_progress)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        return self._encode([text], False)[0]
+
+    def _encode(self, texts: list[str], show_progress: bool) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
             texts,

@@ -44,6 +44,20 @@ def test_stream_yields_pieces_that_join_to_the_completion(llm) -> None:
     assert "".join(pieces).strip() == llm.complete(PROMPT, max_new_tokens=16)
 
 
+def test_a_prompts_opening_is_computed_once_and_the_text_is_the_same_as_without_it(llm) -> None:
+    llm._prefixes.clear()
+    first = llm.complete(PROMPT, max_new_tokens=16)
+    (opening, cached), = llm._prefixes.items()
+    assert opening == (("system", PROMPT[0].content),)
+    second = llm.complete(PROMPT, max_new_tokens=16)
+    assert llm._prefixes[opening] is cached, "reused, not computed again"
+
+    inputs = llm._inputs(PROMPT)  # the whole prompt, no cache
+    whole = llm._model.generate(**inputs, max_new_tokens=16, do_sample=False, pad_token_id=llm._tokenizer.pad_token_id)
+    plain = llm._tokenizer.decode(whole[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+    assert first == second == plain
+
+
 def test_stop_strings_end_generation_at_the_first_sentence(llm) -> None:
     text = llm.complete(PROMPT, max_new_tokens=60, stop=(".", "!", "?"))
     assert text[-1] in ".!?"

@@ -16,11 +16,11 @@ def test_concurrent_sessions_each_keep_their_own_constraints(services) -> None:
     from ui.server import BackgroundServer
 
     with BackgroundServer(create_server(services, staff_password="")) as server:
-        result = run_load(server.url, SESSIONS, turns=2, duration=600)
+        result = run_load(server.url, SESSIONS, turns=2)
 
     assert result.errors == []
     assert result.cross_talk == []
-    assert result.replies == 2 * SESSIONS
+    assert len(result.replies) == 2 * SESSIONS
 
 
 def test_a_full_queue_answers_busy_at_once_instead_of_hanging(services) -> None:
