@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from recommender.cross_encoder import build_pairs, history_text, train_cross_encoder
+from recommender.cross_encoder import PairScorer, build_pairs, history_text, train_cross_encoder
 from recommender.metrics import ndcg_at_k, paired_bootstrap
 from recommender.offline.blend import BlendWeights, tune_weights
 from recommender.offline.cases import EvalItem
@@ -52,7 +52,7 @@ class PipelineFit:
 
 class NextItemPipeline:
     def __init__(self, learned: LearnedRanker, items: Mapping[str, EvalItem],
-                 scorer: OnnxCrossEncoderScorer | None = None, interest_weight: float = 0.0, rerank_depth: int = 20):
+                 scorer: PairScorer | None = None, interest_weight: float = 0.0, rerank_depth: int = 20):
         self.learned = learned
         self.items = items
         self.scorer = scorer
