@@ -67,6 +67,7 @@ bench: demo $(BENCH_STAMP)
 	$(PY) bench/load.py --sessions 50
 	$(PY) bench/gpu_llm.py
 	$(PY) bench/retrieval_quality.py
+	$(PY) bench/ranking_latency.py
 	$(PY) bench/recsys_industrial.py
 	$(PY) bench/intents.py
 	$(PY) bench/order_lookup.py

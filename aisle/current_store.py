@@ -114,21 +114,25 @@ class CurrentStore:
     @cached_property
     def ranker(self) -> Ranker:
         """The validated scorer and weights when a trained scorer's card has them, else embedding
-        affinity with the default weights."""
-        from recommender.cross_encoder import CrossEncoderScorer, read_card
+        affinity with the default weights. The cross-encoder runs on ONNX Runtime with int8 weights
+        and re-scores only the first stage's top candidates when its validation did so."""
+        from recommender.cross_encoder import read_card
+        from recommender.onnx_scorer import OnnxCrossEncoderScorer
         from recommender.ranker import Ranker
         from recommender.store_scorer import CrossEncoderInterestScorer
-        from recommender.store_validation import chosen_weights
+        from recommender.store_validation import chosen_rescore_top, chosen_weights
 
         explainer = self.services.explainer
         scorer_dir = self.services.scorer_dir
-        choice = chosen_weights(read_card(scorer_dir).get("validation"))
+        validation = read_card(scorer_dir).get("validation")
+        choice = chosen_weights(validation)
         if choice is None:
             return Ranker(explainer)
         name, weights = choice
+        top = chosen_rescore_top(validation)
         if name == "cross-encoder":
-            return Ranker(CrossEncoderInterestScorer(CrossEncoderScorer(scorer_dir), explainer), weights)
-        return Ranker(explainer, weights)
+            return Ranker(CrossEncoderInterestScorer(OnnxCrossEncoderScorer(scorer_dir), explainer), weights, top)
+        return Ranker(explainer, weights, top)
 
     def _coverage(self, vocabulary: StoreVocabulary) -> RequestCoverage | None:
         """The request-coverage cut (``[understanding] term_coverage``), on the BM25 index's words."""

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -131,6 +131,12 @@ def update_card(model_dir: Path, **fields: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({**read_card(model_dir), **fields}, indent=2), encoding="utf-8")
     os.replace(tmp, path)
+
+
+class PairScorer(Protocol):
+    """Scores (history text, item text) pairs: the PyTorch model or its ONNX int8 copy."""
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
 class CrossEncoderScorer:

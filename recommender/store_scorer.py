@@ -12,7 +12,7 @@ import numpy as np
 from knowledge.catalog import Catalog
 from knowledge.schemas import Interaction
 from recommender.candidates import EmbeddingNeighbours
-from recommender.cross_encoder import CrossEncoderScorer, build_pairs, history_text, train_cross_encoder
+from recommender.cross_encoder import PairScorer, build_pairs, history_text, train_cross_encoder
 from recommender.history import EVENT_RANK
 from recommender.scorer import EmbeddingInterestScorer, InterestScores
 from recommender.types import Candidate, HistoryItem
@@ -77,7 +77,7 @@ class CrossEncoderInterestScorer:
     """Interest from the fine-tuned cross-encoder; which history item explains a candidate (for the
     reason shown to the shopper) still comes from embedding similarity."""
 
-    def __init__(self, model: CrossEncoderScorer, explainer: EmbeddingInterestScorer):
+    def __init__(self, model: PairScorer, explainer: EmbeddingInterestScorer):
         self.model = model
         self.explainer = explainer
 

@@ -44,6 +44,7 @@ class StoreValidation:
     cases: int
     results: dict[str, ScorerResult] = field(default_factory=dict)
     chosen: str = ""
+    rescore_top: int | None = None  # the scorer saw only the first stage's top N (None: every candidate)
     validated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,9 +69,11 @@ def _as_history(retriever: Retriever, ids: Sequence[str], now: datetime) -> list
 
 def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, scorers: Mapping[str, InterestScorer],
              popularity: Mapping[str, float], history_candidates: HistoryCandidates | None,
-             prefer_order: Sequence[str] = (), progress: bool = True) -> StoreValidation:
+             prefer_order: Sequence[str] = (), progress: bool = True, rescore_top: int | None = None
+             ) -> StoreValidation:
     """NDCG@10 / HR@10 of each scorer with its best blend weights; ``chosen`` is the best scorer,
-    ties going to the earliest name in ``prefer_order`` (the cheaper one)."""
+    ties going to the earliest name in ``prefer_order`` (the cheaper one). ``rescore_top``: interest
+    counts only for the first stage's top candidates, as in ``Ranker(rescore_top=...)``."""
     now = datetime.now(UTC)
     rows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, int | None]]] = {name: [] for name in scorers}
     for history_ids, target in tqdm(cases, desc="validating the ranking", disable=not progress):
@@ -85,7 +88,7 @@ def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, s
         for name, scorer in scorers.items():
             interest = np.array(scorer.score(history, candidates).scores, dtype=np.float32)
             rows[name].append((relevance, interest, pop, where))
-    report = StoreValidation(cases=len(next(iter(rows.values()), [])))
+    report = StoreValidation(cases=len(next(iter(rows.values()), [])), rescore_top=rescore_top)
     for name, scored in rows.items():
         best: ScorerResult | None = None
         for r, i, p in itertools.product(GRID["relevance"], GRID["interest"], GRID["popularity"]):
@@ -93,7 +96,8 @@ def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, s
             for relevance, interest, pop, where in scored:
                 if where is None:
                     continue
-                ranked = [str(j) for j in np.argsort(-(r * relevance + i * interest + p * pop), kind="stable")]
+                base = r * relevance + p * pop
+                ranked = [str(j) for j in np.argsort(-(base + i * rescored(base, interest, rescore_top)), kind="stable")]
                 ndcg += ndcg_at_k(ranked, str(where), 10)
                 hr += hit_rate_at_k(ranked, str(where), 10)
             n = max(1, len(scored))
@@ -105,6 +109,21 @@ def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, s
     if report.results:
         report.chosen = max(report.results, key=lambda n: (report.results[n].ndcg10, -order.get(n, len(order))))
     return report
+
+
+def rescored(base: np.ndarray, interest: np.ndarray, top: int | None) -> np.ndarray:
+    """``interest`` where the scorer ranks (the ``top`` best by ``base``), 0 elsewhere."""
+    if top is None or len(base) <= top:
+        return interest
+    kept = np.zeros_like(interest)
+    first = np.argsort(-base, kind="stable")[:top]
+    kept[first] = interest[first]
+    return kept
+
+
+def chosen_rescore_top(validation: Mapping[str, Any] | None) -> int | None:
+    """How many candidates the validated ranking let the scorer see (None: all; older cards)."""
+    return (validation or {}).get("rescore_top")
 
 
 def chosen_weights(validation: Mapping[str, Any] | None) -> tuple[str, RankerWeights] | None:

@@ -16,12 +16,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from knowledge.retrieval.embed import Embedder
-from recommender.metrics import summarize
+from recommender.metrics import ndcg_at_k, paired_bootstrap, summarize
 from recommender.offline.blend import BlendWeights
 from recommender.offline.cases import EvalItem, NextItemCase
 from recommender.offline.pipeline import NextItemPipeline, fit_pipeline
 
 FULL_PIPELINE = "full pipeline"
+LIST_MODEL = "list model (no scorer)"
 
 
 @dataclass
@@ -38,27 +39,33 @@ class EvalReport:
     interest_weight: float = 0.0
     interest_tuning_ndcg10: dict[str, float] = field(default_factory=dict)
     scorer_pairs: int = 0
+    interest_tuning_gain: dict[str, float] = field(default_factory=dict)
+    scorer_vs_list_model: dict[str, Any] = field(default_factory=dict)  # NDCG@10, paired bootstrap on test
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _run(name: str, rank: Callable[[Sequence[str]], list[str]], cases: Sequence[NextItemCase],
-         report: EvalReport, progress: bool) -> None:
+         report: EvalReport, progress: bool) -> list[float]:
+    """Rank every case with ``rank``; records the method's metrics and returns its NDCG@10 per case."""
     start = time.perf_counter()
     rankings = [(rank(c.history), c.target) for c in tqdm(cases, desc=f"ranking ({name})", disable=not progress)]
     report.per_case_ms[name] = round((time.perf_counter() - start) / max(1, len(cases)) * 1000, 3)
     report.methods[name] = {k: round(v, 4) for k, v in summarize(rankings).items()}
+    return [ndcg_at_k(ranked, target, 10) for ranked, target in rankings]
 
 
 def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test: Sequence[NextItemCase],
              embedder: Embedder, limit: int | None = None, progress: bool = True,
              scorer_dir: Path | None = None, base_model: str | Path | None = None,
-             rerank_depth: int = 20) -> EvalReport:
+             rerank_depth: int = 20, scorer_cases: int = 5000) -> EvalReport:
     """Every method is fitted on ``train`` and ranks the full catalogue for each ``test`` history.
 
     Fine-tuning the interest scorer needs ``scorer_dir`` (where it is written) and ``base_model``
-    (the bundled MiniLM); without them the full pipeline stops at the list model.
+    (the bundled MiniLM); without them the full pipeline stops at the list model. With them, the
+    report also has the list model with the scorer at its best tuning weight against the list model
+    alone: NDCG@10 per test case, paired bootstrap (``scorer_vs_list_model``).
     """
     test = list(test)[:limit] if limit else list(test)
     report = EvalReport(items=len(items), train_cases=len(train), test_cases=len(test))
@@ -71,11 +78,11 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
 
     train_rows = [(c.user_id, c.history, c.target) for c in train]
     pipeline, fit = fit_pipeline(items, vectors, train_rows, scorer_dir, base_model, rerank_depth=rerank_depth,
-                                 progress=progress)
+                                 scorer_cases=scorer_cases, progress=progress)
     report.fit_seconds = {**fit.seconds, "total": round(sum(fit.seconds.values()), 2)}
     report.weights, report.tuning_ndcg10 = asdict(fit.blend_weights), round(fit.blend_tuning_ndcg10, 4)
     report.interest_weight, report.interest_tuning_ndcg10 = fit.interest_weight, fit.interest_tuning_ndcg10
-    report.scorer_pairs = fit.scorer_pairs
+    report.scorer_pairs, report.interest_tuning_gain = fit.scorer_pairs, fit.interest_tuning_gain
     blend = pipeline.learned.features.blend
 
     popular = blend.rank([], 10, BlendWeights(0, 0, 1, 0, 0))
@@ -84,9 +91,17 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
     _run("embedding similarity", lambda h: blend.rank(h, 10, BlendWeights(0, 1, 0, 0, 0)), test, report, progress)
     _run("MiniLM, not fine-tuned", _text_similarity(pipeline, embedder, vectors), test, report, progress)
     _run("first stage (tuned blend)", lambda h: blend.rank(h, 10), test, report, progress)
-    if pipeline.scorer is not None:
-        _run("list model (no scorer)", pipeline.learned.rank, test, report, progress)
-    _run(FULL_PIPELINE, pipeline.rank, test, report, progress)
+    if pipeline.scorer is None:
+        _run(FULL_PIPELINE, pipeline.rank, test, report, progress)
+        return report
+    alone = _run(LIST_MODEL, pipeline.learned.rank, test, report, progress)
+    weight = fit.interest_best_weight or 1.0  # the scorer's own effect, even where the pipeline leaves it out
+    scored = NextItemPipeline(pipeline.learned, items, pipeline.scorer, weight, rerank_depth)
+    name = f"{LIST_MODEL} + scorer (weight {weight})"
+    with_scorer = _run(name, scored.rank, test, report, progress)
+    report.scorer_vs_list_model = {"method": name, **paired_bootstrap(alone, with_scorer, resamples=2000)}
+    chosen = name if pipeline.interest_weight else LIST_MODEL  # the same rankings: not run again
+    report.methods[FULL_PIPELINE], report.per_case_ms[FULL_PIPELINE] = report.methods[chosen], report.per_case_ms[chosen]
     return report
 
 

@@ -5,7 +5,9 @@
 2. second stage: the listwise model over the first stage's top candidates (``recommender.offline.learned``);
 3. the interest scorer: the cross-encoder fine-tuned from the bundled MiniLM on (history text,
    candidate text) pairs, hard negatives from stage 2's own top results, reorders the top
-   ``rerank_depth`` with a weight tuned on one held-out fold of training users (0 if it does not help).
+   ``rerank_depth`` with a weight tuned on one held-out fold of training users: 0 (the scorer is not
+   run) unless its gain there has a paired bootstrap interval above zero. It runs on ONNX Runtime
+   with int8 weights (``recommender.onnx_scorer``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from recommender.cross_encoder import CrossEncoderScorer, build_pairs, history_text, train_cross_encoder
-from recommender.metrics import ndcg_at_k
+from recommender.cross_encoder import PairScorer, build_pairs, history_text, train_cross_encoder
+from recommender.metrics import ndcg_at_k, paired_bootstrap
 from recommender.offline.blend import BlendWeights, tune_weights
 from recommender.offline.cases import EvalItem
 from recommender.offline.learned import LearnedRanker, fit_learned_ranker, out_of_fold_lists
+from recommender.onnx_scorer import OnnxCrossEncoderScorer
 
 INTEREST_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 TUNING_FOLD = 0
@@ -40,14 +43,16 @@ class PipelineFit:
     seconds: dict[str, float] = field(default_factory=dict)
     blend_weights: BlendWeights = field(default_factory=BlendWeights)
     blend_tuning_ndcg10: float = 0.0
-    interest_weight: float = 0.0
+    interest_weight: float = 0.0  # what the pipeline uses
+    interest_best_weight: float = 0.0  # the best on the tuning fold, before asking for a clear gain
     interest_tuning_ndcg10: dict[str, float] = field(default_factory=dict)
     scorer_pairs: int = 0
+    interest_tuning_gain: dict[str, float] = field(default_factory=dict)  # the best weight vs 0, paired bootstrap
 
 
 class NextItemPipeline:
     def __init__(self, learned: LearnedRanker, items: Mapping[str, EvalItem],
-                 scorer: CrossEncoderScorer | None = None, interest_weight: float = 0.0, rerank_depth: int = 20):
+                 scorer: PairScorer | None = None, interest_weight: float = 0.0, rerank_depth: int = 20):
         self.learned = learned
         self.items = items
         self.scorer = scorer
@@ -108,17 +113,22 @@ def fit_pipeline(items: Mapping[str, EvalItem], vectors: np.ndarray, cases: Sequ
     fit.seconds["scorer fine-tune"] = round(time.perf_counter() - start, 2)
 
     start = time.perf_counter()
-    pipeline.scorer = CrossEncoderScorer(scorer_dir)
+    pipeline.scorer = OnnxCrossEncoderScorer(scorer_dir)
     tuning = [i for i, fold in enumerate(oof.fold_of_case) if fold == TUNING_FOLD]
     rows = []
     for i in tqdm(tuning, desc="tuning the interest weight", disable=not progress):
         top, scores = reordered[i][0][:rerank_depth], reordered[i][1][:rerank_depth]
         rows.append((top, scores, pipeline.interest(cases[i][1], top), cases[i][2]))
-    for weight in INTEREST_WEIGHTS:
-        total = sum(ndcg_at_k([top[j] for j in np.argsort(-(s + weight * interest), kind="stable")], target, 10)
-                    for top, s, interest, target in rows)
-        fit.interest_tuning_ndcg10[str(weight)] = round(total / max(1, len(rows)), 4)
-    best = max(INTEREST_WEIGHTS, key=lambda w: (fit.interest_tuning_ndcg10[str(w)], -w))
+    per_case = {w: [ndcg_at_k([top[j] for j in np.argsort(-(s + w * interest), kind="stable")], target, 10)
+                    for top, s, interest, target in rows] for w in INTEREST_WEIGHTS}
+    for weight, scores in per_case.items():
+        fit.interest_tuning_ndcg10[str(weight)] = round(sum(scores) / max(1, len(rows)), 4)
+    best = fit.interest_best_weight = max(INTEREST_WEIGHTS, key=lambda w: (fit.interest_tuning_ndcg10[str(w)], -w))
+    if best != 0.0 and len(rows) >= 2:
+        # the scorer costs ~20 pairs a ranking: keep it only when its gain on the tuning fold is clear
+        fit.interest_tuning_gain = paired_bootstrap(per_case[0.0], per_case[best], resamples=2000)
+        if fit.interest_tuning_gain["low"] <= 0.0:
+            best = 0.0
     pipeline.interest_weight = fit.interest_weight = best
     fit.seconds["interest weight"] = round(time.perf_counter() - start, 2)
     return pipeline, fit

@@ -67,6 +67,15 @@ def test_cli_prints_json_report(files) -> None:
     assert report["fit_seconds"]["scorer fine-tune"] > 0
     assert report["interest_weight"] in [float(w) for w in report["interest_tuning_ndcg10"]]
     assert "list model (no scorer)" in report["methods"]
+    # the scorer against the list model alone on the same test cases, resampled together
+    gain = report["scorer_vs_list_model"]
+    assert gain["method"] in report["methods"] and gain["cases"] == 40 and gain["resamples"] == 2000
+    assert gain["low"] <= gain["difference"] <= gain["high"]
+    assert gain["base"] == pytest.approx(report["methods"]["list model (no scorer)"]["NDCG@10"], abs=1e-4)
+    # the pipeline runs the scorer only when its gain on the tuning fold is clearly above zero
+    used = report["interest_weight"] > 0
+    assert used == bool(report["interest_tuning_gain"] and report["interest_tuning_gain"]["low"] > 0)
+    assert report["methods"][FULL_PIPELINE] == report["methods"][gain["method"] if used else "list model (no scorer)"]
 
 
 @pytest.mark.slow

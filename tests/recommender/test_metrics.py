@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from recommender.metrics import hit_rate_at_k, ndcg_at_k, summarize
+from recommender.metrics import hit_rate_at_k, ndcg_at_k, paired_bootstrap, summarize
 
 RANKING = [f"p{i}" for i in range(12)]  # p0 is ranked first
 
@@ -86,3 +86,21 @@ def test_matches_ranx_on_random_rankings() -> None:
     assert summary["NDCG@10"] == pytest.approx(expected["ndcg@10"])
     assert summary["HR@10"] == pytest.approx(expected["hit_rate@10"])
     assert summary["NDCG@5"] == pytest.approx(expected["ndcg@5"])
+
+
+def test_paired_bootstrap_interval_is_above_zero_only_for_a_consistent_gain() -> None:
+    rng = random.Random(5)
+    base = [rng.random() for _ in range(400)]
+    better = [min(1.0, b + 0.05 + rng.gauss(0, 0.05)) for b in base]
+    noisy = [b + rng.gauss(0, 0.05) for b in base]
+    gain = paired_bootstrap(base, better, resamples=1000)
+    assert 0 < gain["low"] < gain["difference"] < gain["high"]
+    assert gain["relative"] == pytest.approx(gain["difference"] / (sum(base) / len(base)), abs=1e-3)
+    assert gain["cases"] == 400 and gain["resamples"] == 1000
+    same = paired_bootstrap(base, noisy, resamples=1000)
+    assert same["low"] < 0 < same["high"]
+
+
+def test_paired_bootstrap_refuses_unpaired_lists() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        paired_bootstrap([0.1, 0.2], [0.1])

@@ -33,8 +33,10 @@ def test_training_validates_on_held_out_customers_and_the_ranker_follows_the_car
     NDCG@10 with their tuned blend weights, and the chat's ranker uses whichever the card chose."""
     from aisle.wiring import Services
     from recommender.cross_encoder import read_card, update_card
+    from recommender.onnx_scorer import OnnxCrossEncoderScorer
     from recommender.scorer import EmbeddingInterestScorer
     from recommender.store_scorer import CrossEncoderInterestScorer
+    from recommender.store_training import RESCORE_TOP
     from recommender.store_validation import GRID
 
     assert services.is_built()
@@ -52,12 +54,15 @@ def test_training_validates_on_held_out_customers_and_the_ranker_follows_the_car
     expected = CrossEncoderInterestScorer if chosen == "cross-encoder" else EmbeddingInterestScorer
     assert isinstance(copy.current.ranker.scorer, expected)
     assert copy.current.ranker.weights.relevance == validation["results"][chosen]["weights"]["relevance"]
+    # validated as the chat ranks: the scorer re-scores the first stage's top candidates only
+    assert validation["rescore_top"] == RESCORE_TOP == copy.current.ranker.rescore_top
 
     # whichever won here, the chat works on the fine-tuned scorer too
     validation["chosen"] = "cross-encoder"
     update_card(out, validation=validation)
     copy.reload()
     assert isinstance(copy.current.ranker.scorer, CrossEncoderInterestScorer)
+    assert isinstance(copy.current.ranker.scorer.model, OnnxCrossEncoderScorer)
     reply = copy.current.assistant.respond(SessionState(customer_id="C001"), "running shoes under $80")
     assert reply.products and all(p.price <= 80 for p in reply.products)
     assert any("you bought" in p.reason or "similar to" in p.reason for p in reply.products)

@@ -91,3 +91,37 @@ def test_collapse_events_keeps_one_item_per_product_with_its_strongest_event() -
     items = collapse_events(events, catalog)
     assert [(i.product_id, i.event) for i in items] == [("A", "purchase"), ("B", "click")]
     assert items[0].ts == APRIL  # dated by the purchase, the event the reason will name
+
+
+class _Recording(EmbeddingInterestScorer):
+    """Embedding affinity that remembers which candidates it was asked about."""
+
+    seen: list[str]
+
+    def score(self, history, candidates):
+        self.seen = [c.product_id for c in candidates]
+        return super().score(history, candidates)
+
+
+def _spread_candidates() -> list[Candidate]:
+    return [Candidate(f"C{i}", f"Item {i}", f"item {i} kitchen pan" if i % 2 else f"item {i} trail shoe",
+                      relevance=1.0 - 0.1 * i, popularity=0.1) for i in range(6)]
+
+
+def test_rescore_top_asks_the_scorer_about_the_first_stages_best_only() -> None:
+    scorer = _Recording(HashingEmbedder())
+    ranked = Ranker(scorer, rescore_top=3).rank(_spread_candidates()[::-1], _history("trail shoe", "Trail Shoe"))
+    assert sorted(scorer.seen) == ["C0", "C1", "C2"]  # the three most relevant, whatever the input order
+    assert {r.product_id for r in ranked[:3]} == {"C0", "C1", "C2"}
+    assert [r.product_id for r in ranked[3:]] == ["C3", "C4", "C5"]  # first-stage order below them
+    assert all(r.components["interest"] == 0.0 for r in ranked[3:])
+    assert not any("no history yet" in r.reason for r in ranked)  # the shopper has a history
+
+
+def test_rescore_top_changes_nothing_when_there_are_few_candidates_or_no_history() -> None:
+    history = _history("trail running shoe grip mud mountain", "Ridge Trail Runner")
+    full = Ranker(EmbeddingInterestScorer(HashingEmbedder())).rank(_candidates(), history)
+    top = Ranker(EmbeddingInterestScorer(HashingEmbedder()), rescore_top=3).rank(_candidates(), history)
+    assert full == top
+    cold = Ranker(EmbeddingInterestScorer(HashingEmbedder()), rescore_top=1).rank(_candidates(), [])
+    assert cold[0].product_id == "T1" and all("no history yet" in r.reason for r in cold)
