@@ -48,10 +48,12 @@ def start_training(services: Services, command: Sequence[str] | None = None) -> 
 
 
 class ScorerWatch:
-    """Reloads the store's ranking when the scorer's card file changes (written, replaced or removed)."""
+    """Reloads the store's ranking when the scorer's card file changes (written, replaced or removed);
+    with ``training``, the background training's process, it also reaps that process when it ends."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, training: subprocess.Popen[bytes] | None = None):
         self.services = services
+        self.training = training
         self.card = services.scorer_dir / CARD_FILE
         self._seen = self._signature()
         self._stop = threading.Event()
@@ -75,12 +77,20 @@ class ScorerWatch:
         self.services.current.assistant  # noqa: B018  (built here, not in the next shopper's turn)
         return True
 
+    def _reap(self) -> None:
+        if self.training is not None and (code := self.training.poll()) is not None:
+            log.info("the background training of the interest scorer ended (exit code %s; see %s)", code,
+                     self.services.settings.data_dir / LOG_FILE)
+            self.training = None
+
     def _run(self, every_s: float) -> None:
         while not self._stop.wait(every_s):
+            self._reap()
             try:
                 if self.check():
-                    log.info("the interest scorer's card changed: the chat now ranks with %s",
-                             self.services.current.ranker.scorer.__class__.__name__)
+                    ranker = self.services.current.ranker
+                    log.info("the interest scorer's card changed: the chat now ranks with %s, weights %s",
+                             type(ranker.scorer).__name__, ranker.weights)
             except Exception:  # a broken card must not stop the watch; the next change is tried again
                 log.exception("reloading after the interest scorer's card changed failed")
 
@@ -98,9 +108,9 @@ class ScorerWatch:
 def scorer_in_background(services: Services, train: bool = True) -> Iterator[subprocess.Popen[bytes] | None]:
     """While the server runs: the card watched, and the training started if ``train`` and needed;
     a training still running when the server stops is stopped with it (the next start begins again)."""
-    watch = ScorerWatch(services)
-    watch.start()
     process = start_training(services) if train else None
+    watch = ScorerWatch(services, process)
+    watch.start()
     try:
         yield process
     finally:

@@ -28,6 +28,17 @@ def _services(data_dir: Path | None = None) -> Services:
     return Services(settings)
 
 
+def _log_to_console(logger: str) -> None:
+    """Show ``logger``'s INFO messages beside uvicorn's (other libraries' loggers stay as they are)."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    log = logging.getLogger(logger)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
@@ -177,6 +188,7 @@ def serve(
         _fail(exc)
     s = services.settings.ui
     typer.echo(f"shopper chat: http://{host or s.host}:{port or s.port}/  ·  staff: /staff  ·  embed: /embed.js")
+    _log_to_console("aisle")  # e.g. when the chat starts ranking with a newly trained scorer
     with scorer_in_background(services, train=train_scorer) as training:
         if training is not None:
             typer.echo(f"training the interest scorer in the background (minutes; progress in the store admin, "

@@ -6,8 +6,10 @@ the bundled LLM's one-time conversion is reported apart, ``llm_conversion_s``), 
 (``aisle serve`` until it prints the URL) and the server up (until ``/`` answers HTTP 200); then the
 server is stopped as Ctrl-C stops it. The second ``make run`` must reinstall and rebuild nothing.
 Goals: the first run serves in <= 240 s on 2 cores, the second in <= 20 s. The machine may be shared:
-the load average is reported before and after. Also reported: whether the interest scorer's training
-started in the background once the page answered (``<data dir>/scorer-training.json``).
+the load average is reported before, between and after the runs, with the CPU seconds (user +
+system) that make and everything it started spent until the page answered, which hardly depend on
+that load. Also reported: whether the interest scorer's training started in the background once the
+page answered (``<data dir>/scorer-training.json``).
 
 Skipped, with the reason, when it cannot run here: no git or make, no package index, or no CPU wheel
 of the pinned torch on this machine's disk (pip's find-links; without it pip would fetch the
@@ -134,6 +136,20 @@ class MakeRun:
             self.log.write(f"{at:8.1f} {text}\n")
             self.log.flush()
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) spent so far by make and everything it started: the processes
+        still running in its session, with the children they already reaped. Unlike wall time it
+        hardly depends on what else the machine runs."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended meanwhile
+            if int(fields[3]) == self.process.pid:  # the session make leads
+                ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        return round(ticks / os.sysconf("SC_CLK_TCK"), 1)
+
     def first(self, pattern: re.Pattern[str]) -> float | None:
         return next((at for at, text in list(self.lines) if pattern.search(text)), None)
 
@@ -178,13 +194,14 @@ def _steps(run: MakeRun, up: float | None) -> dict[str, float | None]:
             "server_up_s": between(serving, up)}
 
 
-def _training(data_dir: Path, wait_s: float = 15.0) -> dict[str, Any]:
-    """What the progress file of the background training says, shortly after the page answered."""
+def _training(data_dir: Path, since: float, wait_s: float = 30.0) -> dict[str, Any]:
+    """What the progress file of the background training says shortly after the page answered, if
+    this run's training wrote it (after ``since``, a wall-clock time) within ``wait_s``."""
     path = data_dir / "scorer-training.json"
     deadline = time.monotonic() + wait_s
-    while not path.is_file() and time.monotonic() < deadline:
+    while not (path.is_file() and path.stat().st_mtime >= since) and time.monotonic() < deadline:
         time.sleep(0.5)
-    if not path.is_file():
+    if not (path.is_file() and path.stat().st_mtime >= since):
         return {"started": False}
     status = json.loads(path.read_text())
     return {"started": True, "state": status.get("state"), "step": status.get("step")}
@@ -192,16 +209,18 @@ def _training(data_dir: Path, wait_s: float = 15.0) -> dict[str, Any]:
 
 def measure(folder: Path, name: str, env: dict[str, str], url: str, timeout_s: float,
             results: Path) -> dict[str, Any]:
+    since = time.time()
     run = MakeRun(folder, env, results / f"first_start_{name}.log")
     up = run.wait_for_page(url, timeout_s)
+    cpu_s = run.cpu_s()
     exited = run.process.poll()  # make ended by itself (a failed step) rather than being stopped
-    training = _training(folder / ".aisle") if up is not None else {}
+    training = _training(folder / ".aisle", since) if up is not None else {}
     run.stop()
     goal = GOALS_S[name]
     indexed = [int(m.group(1)) for _, text in run.lines if (m := INDEXED.search(text))]
     result: dict[str, Any] = {
         "steps": _steps(run, up), "total_s": round(up, 1) if up is not None else None, "goal_s": goal,
-        "met": up is not None and up <= goal, "installed": run.first(INSTALLING) is not None,
+        "met": up is not None and up <= goal, "cpu_s_until_page": cpu_s, "installed": run.first(INSTALLING) is not None,
         "records_embedded": sum(indexed), "background_training": training,
         "log": str(results / f"first_start_{name}.log")}
     if up is None:

@@ -160,4 +160,10 @@ def training_status(data_dir: str | Path, card: Mapping[str, Any] | None = None)
         status = {"state": "failed", "error": f"the progress file {path} cannot be read: {exc}"}
     if status.get("state") not in STATES:
         status = {**status, "state": "failed", "error": f"the progress file {path} has no known state"}
+    if status["state"] == "running" and status.get("started_at"):  # the file is written per step: count on
+        try:
+            started = datetime.fromisoformat(status["started_at"])
+            status["elapsed_s"] = round(max(0.0, (datetime.now(UTC) - started).total_seconds()), 1)
+        except (TypeError, ValueError):
+            pass
     return {**status, "ranking_with": ranking_with}

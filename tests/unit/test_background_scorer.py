@@ -174,3 +174,40 @@ def test_the_server_ranks_with_a_new_scorer_as_soon_as_its_card_appears(store) -
     finally:
         watch.stop()
     assert store.current.ranker.weights.interest == 0.5
+
+
+def test_the_staff_api_shows_the_training(store) -> None:
+    """The admin's ``/training`` endpoint on a served staff app reads the same progress file."""
+    from gradio_client import Client
+
+    from aisle.web import create_server
+    from ui.server import BackgroundServer
+
+    progress = ProgressFile(store.settings.data_dir, min_interval_s=0.0)
+    with BackgroundServer(create_server(store, staff_password="", customer_picker=True)) as server:
+        staff = Client(f"{server.url}/staff/", verbose=False)
+        assert staff.predict(api_name="/training")["state"] == "not started"
+        with training_lock(store.settings.data_dir):
+            progress.started()
+            progress.step("validating", 40, 200)
+            status = staff.predict(api_name="/training")
+        assert (status["state"], status["step"], status["done"], status["total"]) == ("running", "validating", 40, 200)
+        progress.failed(RuntimeError("the store has no interactions to learn from"))
+        status = staff.predict(api_name="/training")
+        assert status["state"] == "failed" and "no interactions" in status["error"]
+        assert status["ranking_with"] == "embedding"
+
+
+def test_the_watch_reaps_the_background_training_when_it_ends(store) -> None:
+    child = start_training(store, [sys.executable, "-c", "raise SystemExit(3)"])
+    assert child is not None
+    watch = ScorerWatch(store, child)
+    watch.start(every_s=0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while watch.training is not None:
+            assert time.monotonic() < deadline, "the ended training was never reaped"
+            time.sleep(0.05)
+    finally:
+        watch.stop()
+    assert child.returncode == 3  # reaped: no zombie left behind a long-running server
