@@ -48,8 +48,9 @@ $(CHROMIUM):
 demo: install  ## build the demo store (database, index, LLM cache) if absent
 	$(AISLE) demo
 
-run: demo  ## set everything up and serve the app on http://127.0.0.1:7860 (the interest scorer trains behind it)
-	$(AISLE) serve
+# One process builds the demo store if absent, loads the models and serves (the interest scorer trains behind it).
+run: install  ## set everything up and serve the app on http://127.0.0.1:7860
+	$(AISLE) serve --demo
 
 lint: dev
 	$(VENV)/bin/ruff check aisle assistant knowledge recommender ui tests bench

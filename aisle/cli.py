@@ -173,6 +173,8 @@ def serve(
     train_scorer: Annotated[bool, typer.Option(help="train the interest scorer in the background when the store "
                                                "has none (the chat ranks with embedding affinity until it is done)")
                             ] = True,
+    demo: Annotated[bool, typer.Option("--demo", help="first build the demo store if the data folder has none, else "
+                                       "bring it up to date, as `aisle demo` does (`make run`)")] = False,
 ) -> None:
     """Serve the web app: the shopper chat at /, the copilot and admin at /staff, the embed snippet at /embed.js."""
     from aisle.background_scorer import LOG_FILE, scorer_in_background
@@ -180,9 +182,12 @@ def serve(
 
     services = _services(data_dir)
     try:
+        if demo:  # in this process: the models it loads to embed the store stay loaded for serving
+            for line in services.build_demo().lines():
+                typer.echo(line)
         if not services.is_built():
             _fail(AisleError("no store is built yet; run `aisle demo` or `aisle ingest` first (or `make run`)."))
-        typer.echo("loading models...")
+        typer.echo("loading models (a first start converts the bundled LLM once, ~20 s)...")
         services.warm_up()
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
