@@ -88,9 +88,9 @@ def why_not(python: str) -> str | None:
         return (f"no CPU wheel of torch=={pin} in pip's find-links on this machine: a fresh install would "
                 "download the multi-GB CUDA build")
     try:
-        probe = subprocess.run([python, "-m", "pip", "download", "--no-deps", "--quiet", "--dest",
-                                tempfile.mkdtemp(prefix="aisle-probe-"), "typer"],
-                               capture_output=True, text=True, timeout=120)
+        with tempfile.TemporaryDirectory(prefix="aisle-probe-") as probe_dir:
+            probe = subprocess.run([python, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", probe_dir,
+                                    "typer"], capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
         return "the package index did not answer within 120 s"
     if probe.returncode:
