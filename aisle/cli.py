@@ -28,6 +28,17 @@ def _services(data_dir: Path | None = None) -> Services:
     return Services(settings)
 
 
+def _log_to_console(logger: str) -> None:
+    """Show ``logger``'s INFO messages beside uvicorn's (other libraries' loggers stay as they are)."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    log = logging.getLogger(logger)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
@@ -68,10 +79,11 @@ def ingest(
 @app.command()
 def demo(
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
-    scorer: Annotated[bool, typer.Option(help="train the interest scorer if there is none (a few minutes)")] = True,
+    scorer: Annotated[bool, typer.Option(help="train the interest scorer now if there is none (minutes); by default "
+                                         "`aisle serve` trains it in the background")] = False,
     store: Annotated[str, typer.Option(help=f"which sample store: {', '.join(SAMPLE_STORES)}")] = DEFAULT_STORE,
 ) -> None:
-    """Build a sample store (database, index, LLM cache, interest scorer) if absent; reuse whatever exists."""
+    """Build a sample store (database, index, LLM cache) if absent; reuse whatever exists."""
     services = _services(data_dir)
     try:
         if store not in SAMPLE_STORES:
@@ -79,10 +91,10 @@ def demo(
         for line in services.build_demo(store=store).lines():
             typer.echo(line)
         if scorer and not services.has_trained_scorer():
-            typer.echo("training the interest scorer on the store's interactions (first run only)...")
+            typer.echo("training the interest scorer on the store's interactions...")
             _echo_scorer(services.train_scorer())
-        typer.echo("loading models (the first run converts the bundled LLM, ~20 s)...")
-        services.warm_up()
+        typer.echo("preparing the models (the first run converts the bundled LLM, ~20 s)...")
+        services.prepare_models()
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
     typer.echo(f"sample store {services.store_name!r} ready in {services.settings.data_dir}")
@@ -158,20 +170,35 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
+    train_scorer: Annotated[bool, typer.Option(help="train the interest scorer in the background when the store "
+                                               "has none (the chat ranks with embedding affinity until it is done)")
+                            ] = True,
+    demo: Annotated[bool, typer.Option("--demo", help="first build the demo store if the data folder has none, else "
+                                       "bring it up to date, as `aisle demo` does (`make run`)")] = False,
 ) -> None:
     """Serve the web app: the shopper chat at /, the copilot and admin at /staff, the embed snippet at /embed.js."""
+    from aisle.background_scorer import LOG_FILE, scorer_in_background
     from aisle.web import serve as serve_app
 
     services = _services(data_dir)
     try:
+        if demo:  # in this process: the models it loads to embed the store stay loaded for serving
+            for line in services.build_demo().lines():
+                typer.echo(line)
         if not services.is_built():
             _fail(AisleError("no store is built yet; run `aisle demo` or `aisle ingest` first (or `make run`)."))
+        typer.echo("loading models (a first start converts the bundled LLM once, ~20 s)...")
         services.warm_up()
     except (AisleError, KnowledgeError) as exc:
         _fail(exc)
     s = services.settings.ui
     typer.echo(f"shopper chat: http://{host or s.host}:{port or s.port}/  ·  staff: /staff  ·  embed: /embed.js")
-    serve_app(services, host or s.host, port or s.port)
+    _log_to_console("aisle")  # e.g. when the chat starts ranking with a newly trained scorer
+    with scorer_in_background(services, train=train_scorer) as training:
+        if training is not None:
+            typer.echo(f"training the interest scorer in the background (minutes; progress in the store admin, "
+                       f"output in {services.settings.data_dir / LOG_FILE})")
+        serve_app(services, host or s.host, port or s.port)
 
 
 scorer_app = typer.Typer(help="The fine-tuned interest scorer.", no_args_is_help=True)
@@ -179,8 +206,20 @@ app.add_typer(scorer_app, name="scorer")
 
 
 @scorer_app.command("train")
-def scorer_train(data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None) -> None:
-    """Fine-tune the interest scorer on the store's interaction log; replaces the old one when done."""
+def scorer_train(
+    data_dir: Annotated[Path | None, typer.Option(help="state folder")] = None,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="lower this process's CPU priority by this much "
+                                      "(`aisle serve` trains in the background at 19)")] = 0,
+) -> None:
+    """Fine-tune the interest scorer on the store's interaction log; replaces the old one when done.
+    One training at a time per store; its progress is shown in the store admin."""
+    import os
+    import signal
+
+    if nice:
+        os.nice(nice)
+    # a stop (the server's, or `kill`) is recorded as such in the progress file
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     services = _services(data_dir)
     try:
         _echo_scorer(services.train_scorer())

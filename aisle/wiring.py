@@ -13,7 +13,7 @@ import os
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aisle.current_store import CurrentStore
 from assistant.config import Settings
@@ -234,24 +234,45 @@ class Services:
         return self.settings.data_dir / "scorer"
 
     def has_trained_scorer(self) -> bool:
-        from recommender.cross_encoder import CARD_FILE
+        """Whether a scorer was trained and validated here (a card without a validation is a training
+        that stopped between the two)."""
+        from recommender.cross_encoder import read_card
 
-        return (self.scorer_dir / CARD_FILE).is_file()
+        return bool((read_card(self.scorer_dir).get("validation") or {}).get("chosen"))
 
     def train_scorer(self, progress: bool = True, max_cases: int = 700, validation_cases: int = 200) -> Path:
-        """Fine-tune the interest scorer on this store's interaction log (a few minutes on CPU) and
-        validate it on held-out customers (``recommender/store_training.py``); the chat then ranks
-        with whichever scorer won."""
+        """Fine-tune the interest scorer on this store's interaction log (minutes on CPU) and validate
+        it on held-out customers (``recommender/store_training.py``); the chat then ranks with whichever
+        scorer won. One training at a time per data folder (``TrainingRunning``); its progress is
+        written for the admin (``recommender/training_progress.py``)."""
         from knowledge.bundled import minilm_dir
+        from recommender.cross_encoder import read_card
         from recommender.store_training import retrain_and_validate
+        from recommender.training_progress import ProgressFile, training_lock
 
-        current = self.current
-        out = retrain_and_validate(current.catalog, self.db.events_by_customer(), current.product_vectors,
-                                   current.retriever, self.explainer, current.popularity, self.scorer_dir,
-                                   self.settings.embedder.model or minilm_dir(), max_cases=max_cases,
-                                   validation_cases=validation_cases, progress=progress)
+        with training_lock(self.settings.data_dir):
+            report = ProgressFile(self.settings.data_dir)
+            report.started()
+            try:
+                current = self.current
+                out = retrain_and_validate(current.catalog, self.db.events_by_customer(), current.product_vectors,
+                                           current.retriever, self.explainer, current.popularity, self.scorer_dir,
+                                           self.settings.embedder.model or minilm_dir(), max_cases=max_cases,
+                                           validation_cases=validation_cases, progress=progress, on_step=report.step)
+            except BaseException as exc:
+                report.failed(exc)
+                raise
+            report.finished(read_card(out))
         self.reload()
         return out
+
+    def scorer_training(self) -> dict[str, Any]:
+        """The last training's progress: not started, running (step, done, elapsed), done (which
+        scorer won the validation) or failed (the error)."""
+        from recommender.cross_encoder import read_card
+        from recommender.training_progress import training_status
+
+        return training_status(self.settings.data_dir, read_card(self.scorer_dir))
 
     @cached_property
     def explainer(self) -> EmbeddingInterestScorer:
@@ -348,7 +369,17 @@ class Services:
         from assistant.services.admin import AdminService
         from knowledge.store.reports import StoreReports
 
-        return AdminService(self.ingest, lambda: self.train_scorer(progress=True), StoreReports(self.db))
+        return AdminService(self.ingest, lambda: self.train_scorer(progress=True), StoreReports(self.db),
+                            self.scorer_training)
+
+    def prepare_models(self) -> None:
+        """What a first start would otherwise spend on the models, done ahead (``aisle demo``): the
+        bundled LLM dequantized once to safetensors (~20 s) if it is the one configured."""
+        if self.settings.llm.backend == "transformers" and not self.settings.llm.model:
+            from assistant.backends.transformers_chat import convert_bundled_gguf
+
+            assert self.settings.models_dir is not None
+            convert_bundled_gguf(self.settings.models_dir)
 
     def warm_up(self) -> None:
         """Load the models now rather than on the first message."""

@@ -80,8 +80,10 @@ def train_cross_encoder(
     learning_rate: float = 5e-5,
     max_length: int = 128,
     progress: bool = True,
+    on_step: Callable[[str, int, int], None] | None = None,
 ) -> Path:
-    """Fine-tune ``base_model`` on ``pairs`` and save it with a model card at ``out_dir``."""
+    """Fine-tune ``base_model`` on ``pairs`` and save it with a model card at ``out_dir``;
+    ``on_step("fine-tuning", pairs done, pairs)`` after each training step."""
     from datasets import Dataset
     from sentence_transformers import CrossEncoder
     from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
@@ -106,6 +108,8 @@ def train_cross_encoder(
             from transformers.trainer_callback import PrinterCallback
 
             trainer.remove_callback(PrinterCallback)
+        if on_step is not None:
+            trainer.add_callback(_step_reporter(on_step, batch_size, len(labels)))
         trainer.train()
         final = work / "model"
         model.save_pretrained(str(final))
@@ -117,6 +121,17 @@ def train_cross_encoder(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir
+
+
+def _step_reporter(on_step: Callable[[str, int, int], None], batch_size: int, pairs: int) -> Any:
+    """A trainer callback that reports the pairs trained on so far after each step."""
+    from transformers import TrainerCallback
+
+    class StepReporter(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            on_step("fine-tuning", min(state.global_step * batch_size, pairs), pairs)
+
+    return StepReporter()
 
 
 def read_card(model_dir: Path) -> dict[str, Any]:

@@ -4,7 +4,7 @@ ranker uses once a fine-tuned cross-encoder exists (the embedding scorer otherwi
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,8 @@ def split_customers(customers: Sequence[str], held_out: float = 0.15, seed: int 
 
 def train_store_scorer(catalog: Catalog, events_by_customer: Mapping[str, Sequence[Interaction]],
                        vectors: Mapping[str, np.ndarray], out_dir: Path, base_model: str | Path,
-                       max_cases: int = 700, progress: bool = True) -> Path:
+                       max_cases: int = 700, progress: bool = True,
+                       on_step: Callable[[str, int, int], None] | None = None) -> Path:
     """Fine-tune the cross-encoder on the store's own next-item cases (of the customers in
     ``events_by_customer``), hard negatives being the items whose embeddings are closest to the history."""
     cases = next_item_cases(events_by_customer)
@@ -70,7 +71,7 @@ def train_store_scorer(catalog: Catalog, events_by_customer: Mapping[str, Sequen
                         lambda h: [i for i, _ in neighbours.candidates(h, 15)], per_positive=3)
     card = {"data": f"{len(cases)} next-item cases from the store's interaction log "
                     f"({len(events_by_customer)} customers)", "task": "history x candidate interest"}
-    return train_cross_encoder(base_model, pairs, out_dir, card, max_length=128, progress=progress)
+    return train_cross_encoder(base_model, pairs, out_dir, card, max_length=128, progress=progress, on_step=on_step)
 
 
 class CrossEncoderInterestScorer:

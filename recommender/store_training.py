@@ -4,7 +4,7 @@ records which scorer won and the blend weights the chat then uses (``store_valid
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +33,20 @@ RESCORE_TOP = 10
 def retrain_and_validate(catalog: Catalog, events: Mapping[str, Sequence[Interaction]], vectors: Mapping[str, np.ndarray],
                          retriever: Retriever, explainer: EmbeddingInterestScorer, popularity: Mapping[str, float],
                          out: Path, base_model: str | Path, max_cases: int = 700, validation_cases: int = 200,
-                         progress: bool = True) -> Path:
+                         progress: bool = True, on_step: Callable[[str, int, int], None] | None = None) -> Path:
     """``events``: each customer's interactions; ``vectors``: every product's stored embedding;
-    ``explainer``: the embedding scorer the cross-encoder is compared with. Returns ``out``."""
+    ``explainer``: the embedding scorer the cross-encoder is compared with; ``on_step(step, done,
+    total)``: progress, "fine-tuning" then "validating". Returns ``out``."""
     train_ids, held_out = split_customers(list(events))
     training = {c: events[c] for c in train_ids}
-    out = train_store_scorer(catalog, training, vectors, out, base_model, max_cases=max_cases, progress=progress)
+    out = train_store_scorer(catalog, training, vectors, out, base_model, max_cases=max_cases, progress=progress,
+                             on_step=on_step)
     candidates = HistoryCandidates(list(customer_sequences(training).values()), vectors)
     cases = next_item_cases({c: events[c] for c in held_out})[:validation_cases]
     scorers: dict[str, InterestScorer] = {"embedding": explainer,
                "cross-encoder": CrossEncoderInterestScorer(OnnxCrossEncoderScorer(out), explainer)}
     result = validate(cases, retriever, scorers, popularity, candidates,
-                      prefer_order=("embedding", "cross-encoder"), progress=progress, rescore_top=RESCORE_TOP)
+                      prefer_order=("embedding", "cross-encoder"), progress=progress, rescore_top=RESCORE_TOP,
+                      on_step=on_step)
     update_card(out, validation=result.to_dict())
     return out

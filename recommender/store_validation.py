@@ -10,7 +10,7 @@ fine-tuned cross-encoder only if it is at least as good as embedding affinity) a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,14 +69,17 @@ def _as_history(retriever: Retriever, ids: Sequence[str], now: datetime) -> list
 
 def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, scorers: Mapping[str, InterestScorer],
              popularity: Mapping[str, float], history_candidates: HistoryCandidates | None,
-             prefer_order: Sequence[str] = (), progress: bool = True, rescore_top: int | None = None
-             ) -> StoreValidation:
+             prefer_order: Sequence[str] = (), progress: bool = True, rescore_top: int | None = None,
+             on_step: Callable[[str, int, int], None] | None = None) -> StoreValidation:
     """NDCG@10 / HR@10 of each scorer with its best blend weights; ``chosen`` is the best scorer,
     ties going to the earliest name in ``prefer_order`` (the cheaper one). ``rescore_top``: interest
-    counts only for the first stage's top candidates, as in ``Ranker(rescore_top=...)``."""
+    counts only for the first stage's top candidates, as in ``Ranker(rescore_top=...)``.
+    ``on_step("validating", cases done, cases)`` as it goes."""
     now = datetime.now(UTC)
     rows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, int | None]]] = {name: [] for name in scorers}
-    for history_ids, target in tqdm(cases, desc="validating the ranking", disable=not progress):
+    for done, (history_ids, target) in enumerate(tqdm(cases, desc="validating the ranking", disable=not progress)):
+        if on_step is not None:
+            on_step("validating", done, len(cases))
         query, filters = request_for(retriever, target)
         history = _as_history(retriever, history_ids, now)
         candidates = gather_candidates(retriever, query, filters, history, popularity, history_candidates)
@@ -88,6 +91,8 @@ def validate(cases: Sequence[tuple[Sequence[str], str]], retriever: Retriever, s
         for name, scorer in scorers.items():
             interest = np.array(scorer.score(history, candidates).scores, dtype=np.float32)
             rows[name].append((relevance, interest, pop, where))
+    if on_step is not None:
+        on_step("validating", len(cases), len(cases))
     report = StoreValidation(cases=len(next(iter(rows.values()), [])), rescore_top=rescore_top)
     for name, scored in rows.items():
         best: ScorerResult | None = None

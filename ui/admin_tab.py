@@ -1,7 +1,9 @@
 """The store admin tab: upload store files (bad rows listed by line, the rest stored), re-index,
-retrain the interest scorer with progress, and the store's reports over time.
+retrain the interest scorer with progress, the state of its training (the one ``aisle serve`` runs in
+the background too, refreshed every few seconds), and the store's reports over time.
 
-Named API endpoints: ``/upload`` ``(kind, file)``, ``/reindex``, ``/retrain``, ``/reports`` ``(days)``.
+Named API endpoints: ``/upload`` ``(kind, file)``, ``/reindex``, ``/retrain``, ``/training``,
+``/reports`` ``(days)``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from assistant.services.admin import KINDS, AdminService
 from ui.api import Endpoint
 
 ERROR_COLUMNS = ["file", "line", "problem"]
+TRAINING_REFRESH_S = 3
+RANKERS = {"embedding": "embedding affinity", "cross-encoder": "the fine-tuned interest scorer"}
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -27,6 +31,34 @@ def _summary_markdown(summary: dict[str, Any]) -> str:
     def show(key: str, value: Any) -> str:
         return f"{value:.1%}" if key.endswith("share") or key == "ctr" else str(value)
     return " · ".join(f"**{k.replace('_', ' ')}:** {show(k, v)}" for k, v in summary.items())
+
+
+def _minutes(seconds: float | None) -> str:
+    seconds = int(seconds or 0)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def training_markdown(status: dict[str, Any]) -> str:
+    """The interest scorer's training in a few lines: its state, and what the chat ranks with."""
+    state = status["state"]
+    ranking = f"The chat ranks with **{RANKERS.get(status['ranking_with'], status['ranking_with'])}**."
+    if state == "running":
+        done, total = status.get("done", 0), status.get("total", 0)
+        amount = f": {done} of {total}" if total else ""
+        unit = {"fine-tuning": " training pairs", "validating": " held-out cases"}.get(status.get("step", ""), "")
+        line = (f"**Interest scorer: training** — {status.get('step', '')}{amount}{unit if total else ''}, "
+                f"{_minutes(status.get('elapsed_s'))} so far.")
+    elif state == "done":
+        results = status.get("results") or {}
+        scores = ", ".join(f"{name} {r.get('ndcg10', 0):.4f}" for name, r in results.items())
+        line = (f"**Interest scorer: trained** — the validation on {status.get('cases') or 0} held-out cases chose "
+                f"**{RANKERS.get(status.get('chosen') or '', status.get('chosen'))}**"
+                + (f" (NDCG@10: {scores})" if scores else "") + ".")
+    elif state == "failed":
+        line = f"**Interest scorer: training failed** — {status.get('error', 'no reason given')}."
+    else:
+        line = "**Interest scorer: not trained yet** — `aisle serve` trains it in the background, or retrain it here."
+    return line + " " + ranking
 
 
 def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
@@ -55,10 +87,12 @@ def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
         progress(0, desc="preparing the training cases")
         try:
             result = admin.retrain()
-        except (AisleError, KnowledgeError) as exc:
+        except (AisleError, KnowledgeError) as exc:  # TrainingRunning: the background one is still going
             raise fail(exc) from exc
-        validation = result["card"].get("validation", {})
-        return f"**Scorer retrained** in `{result['scorer']}`.\n\nValidation: `{validation}`"
+        return f"**Scorer retrained** in `{result['scorer']}`.\n\n" + training_markdown(admin.training())
+
+    def on_training() -> str:
+        return training_markdown(admin.training())
 
     def on_plots(days: float):
         data = admin.reports(int(days))
@@ -68,6 +102,8 @@ def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
                 _frame(data["click_through"], ["day", "impressions", "clicks", "ctr"]))
 
     with gr.Tab("Store admin"):
+        training = gr.Markdown(elem_id="admin-training")
+        training_timer = gr.Timer(TRAINING_REFRESH_S)
         gr.Markdown("**Upload store files** — JSONL or CSV (see `knowledge/IMPORT_FORMAT.md`). Bad rows are "
                     "listed by line and skipped; the rest is stored and indexed.")
         with gr.Row():
@@ -96,6 +132,8 @@ def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
     import_button.click(on_upload, [kind, file], [result, errors], **private)
     reindex_button.click(on_reindex, None, result, **private)
     retrain_button.click(on_retrain, None, result, **private, concurrency_id="retrain", concurrency_limit=1)
+    training_timer.tick(on_training, None, training, **private, show_progress="hidden")
+    app.load(on_training, None, training, **private)
     plot_outputs = [summary, intents, resolution, feedback, ctr]
     refresh.click(on_plots, days, plot_outputs, **private)
     app.load(on_plots, days, plot_outputs, **private)
@@ -114,4 +152,4 @@ def admin_tab(admin: AdminService, app: gr.Blocks) -> list[Endpoint]:
             raise fail(exc) from exc
 
     return [(upload_api, ["str", "file"], "upload"), (reindex_api, [], "reindex"),
-            (admin.retrain, [], "retrain"), (admin.reports, ["int"], "reports")]
+            (admin.retrain, [], "retrain"), (admin.training, [], "training"), (admin.reports, ["int"], "reports")]
