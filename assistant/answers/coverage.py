@@ -65,7 +65,9 @@ class RequestCoverage:
         words that name the kind ``searched`` is filtered on are not required."""
         if len(candidates) < 2:
             return candidates
-        asked = frozenset(self.tokens(query)) - self.ignored - self._kind_words(query, searched)
+        # a bare number is a budget or a count ("under $60"; "a 4 person tent" is a count, below), not a word
+        words = frozenset(w for w in self.tokens(query) if not w.isdigit())
+        asked = words - self.ignored - self._kind_words(query, searched)
         best = self._best(candidates, asked)
         required = asked & self._words(best.text)
         counts = self._counts(query) & self._counts(best.title)

@@ -98,6 +98,13 @@ def test_a_count_with_its_unit_leaves_out_other_counts() -> None:
     assert [c.product_id for c in kept] == ["4", "x"]  # one that states no count stays
 
 
+def test_a_budget_number_is_not_a_word_each_pick_must_say() -> None:
+    words = RequestCoverage(lambda text: re.findall(r"[a-z0-9]{2,}", text.lower()))
+    gifts = [Candidate("a", "Throw Blanket", "Throw Blanket. Machine wash at 60 degrees.", 0.7),
+             Candidate("b", "Board Game", "Board Game. For game night.", 0.69)]
+    assert words.keep(gifts, "gift ideas under 60") == gifts
+
+
 def test_coverage_off_keeps_every_pick(fake_store) -> None:
     from aisle.current_store import CurrentStore
 
