@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import KnowledgeError
+from knowledge.store.store_lock import lock_held
 
 LOCK_FILE = "scorer-training.lock"
 PROGRESS_FILE = "scorer-training.json"
@@ -63,19 +64,7 @@ def training_lock(data_dir: str | Path) -> Iterator[None]:
 
 def training_running(data_dir: str | Path) -> bool:
     """Whether some process holds the training lock now."""
-    path = Path(data_dir) / LOCK_FILE
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+    return lock_held(Path(data_dir) / LOCK_FILE)
 
 
 def _now() -> str:

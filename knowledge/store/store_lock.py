@@ -72,7 +72,11 @@ def ingest_lock(data_dir: str | Path, timeout: float = 0.0) -> Iterator[None]:
 
 def ingest_running(data_dir: str | Path) -> bool:
     """Whether some process holds the writer lock now."""
-    path = Path(data_dir) / LOCK_FILE
+    return lock_held(Path(data_dir) / LOCK_FILE)
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds an exclusive ``flock`` on the file at ``path`` now (False if it is absent)."""
     if not path.exists():
         return False
     fd = os.open(path, os.O_RDONLY)
