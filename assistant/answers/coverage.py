@@ -26,10 +26,11 @@ from knowledge.catalog import Catalog
 from knowledge.retrieval.filters import ProductFilter
 from recommender.types import Candidate
 
-# Words of a request that say what the shopper wants to do, not what the goods are.
+# Words of a request that say what the shopper wants to do, or name goods of any kind ("gear"), not what they are.
 REQUEST_WORDS = frozenset("""need needs want wants looking look find buy get getting show recommend suggest please
 like love loves would could should can any something anything under over below above around less more than
-cheaper cheapest budget price priced spend tops max maximum least most""".split())
+cheaper cheapest budget price priced spend tops max maximum least most gear equipment kit essentials supplies
+""".split())
 NEAR_SHARE = 0.8  # of the top relevance: a candidate that may be the best match for the words it has
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _COUNT = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*([a-z]{2,})\b")
