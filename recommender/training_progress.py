@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import KnowledgeError
-from knowledge.store.store_lock import lock_held
+from knowledge.store.store_lock import flock_within, lock_held
 
 LOCK_FILE = "scorer-training.lock"
 PROGRESS_FILE = "scorer-training.json"
@@ -43,17 +43,10 @@ def training_lock(data_dir: str | Path) -> Iterator[None]:
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TrainingRunning(
-                        f"the interest scorer is already being trained on {data_dir} (see the store admin, "
-                        f"or {data_dir / PROGRESS_FILE}); it is used as soon as it is done.") from None
-                time.sleep(0.1)
+        if not flock_within(fd, LOCK_WAIT_S):
+            raise TrainingRunning(
+                f"the interest scorer is already being trained on {data_dir} (see the store admin, "
+                f"or {data_dir / PROGRESS_FILE}); it is used as soon as it is done.")
         try:
             yield
         finally:

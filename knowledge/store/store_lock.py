@@ -45,20 +45,13 @@ def ingest_lock(data_dir: str | Path, timeout: float = 0.0) -> Iterator[None]:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    waited = f" (waited {timeout:g} s)" if timeout else ""
-                    raise IngestRunning(
-                        f"another ingest is running (pid {_holder(fd)}) on {data_dir}{waited}; let it finish, "
-                        "or pass --wait SECONDS to queue behind it."
-                    ) from None
-                time.sleep(0.1)
+        if not flock_within(fd, timeout):
+            waited = f" (waited {timeout:g} s)" if timeout else ""
+            raise IngestRunning(
+                f"another ingest is running (pid {_holder(fd)}) on {data_dir}{waited}; let it finish, "
+                "or pass --wait SECONDS to queue behind it."
+            )
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
@@ -68,6 +61,19 @@ def ingest_lock(data_dir: str | Path, timeout: float = 0.0) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def flock_within(fd: int, timeout: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, trying every 0.1 s for up to ``timeout`` s; False if another holds it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
 
 def ingest_running(data_dir: str | Path) -> bool:
