@@ -56,8 +56,9 @@ lint: dev
 	$(VENV)/bin/ruff check aisle assistant knowledge recommender ui tests bench
 	$(VENV)/bin/mypy
 
+# PostgreSQL and Redis for the multi-process tests: Debian's packages, started on their own ports.
 test: lint browser
-	$(VENV)/bin/pytest
+	eval "$$(bash .ci/services)" && $(VENV)/bin/pytest
 
 $(BENCH_STAMP): $(STAMP)
 	$(PIP) install -e '.[bench]'

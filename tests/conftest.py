@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if REAL_MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# -- real PostgreSQL and Redis (started by `.ci/services`, which `make test` runs) ----------------------
+# Tests that need them skip when they are not running (a bare `pytest`), except where REQUIRE_TEST_SERVICES
+# is set (CI): there a missing server fails the test instead of hiding it.
+_POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "")
+_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+def _service_missing(name: str, variable: str) -> None:
+    message = f"{name} is not running ({variable} unset): `eval \"$(bash .ci/services)\"` starts it"
+    if os.environ.get("REQUIRE_TEST_SERVICES"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (an SQLAlchemy URL), dropped afterwards."""
+    if not _POSTGRES_ADMIN_URL:
+        _service_missing("PostgreSQL", "TEST_POSTGRES_URL")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"aisle_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(_POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis server's URL. Tests share it: each keeps to keys of its own (a unique prefix)."""
+    if not _REDIS_URL:
+        _service_missing("Redis", "TEST_REDIS_URL")
+    return _REDIS_URL
