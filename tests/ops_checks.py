@@ -16,11 +16,29 @@ from prometheus_client.parser import text_string_to_metric_families
 from aisle.logs import OWN_LOGGERS, UVICORN_LOGGERS, configure_logging
 from assistant.config import OpsSettings
 from assistant.lead_outcome import PROBLEM_LABELS
+from tests.store_chat import customer_with
 
 TURN_FIELDS = {"time", "level", "logger", "message", "event", "store", "session", "kind", "intent", "resolution",
                "failed", "handoff", "lead", "lead_why", "lead_reasons", "products", "fallbacks", "reply_ms",
                "first_text_ms", "stage_ms"}
 LEAD_REASONS = {label for _, label in PROBLEM_LABELS} | {"queueing", "busy", "over_budget", "off", "other"}
+
+
+def personal_messages(store) -> tuple[str, list[str], str]:
+    """A customer with orders, the messages they send (a search, a policy question, an order question with
+    their e-mail), and that e-mail: each store's own products, FAQ and orders."""
+    customer, orders = customer_with(store)
+    email = store.db.customer(customer).email
+    product = next(iter(store.current.catalog))
+    faq = store.current.faq_entries[0]
+    return customer, [product.title, faq.title, f"where is order {orders[0].id}? my e-mail is {email}"], email
+
+
+def personal_conversation(store) -> tuple[str, list[str], str]:
+    """``personal_messages``, with a session issued for the customer (demo mode)."""
+    customer, messages, email = personal_messages(store)
+    session_id = store.conversations.start(store.shopper(demo_mode=True).sessions.demo_identity(customer))
+    return session_id, messages, email
 
 
 @contextmanager

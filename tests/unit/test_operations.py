@@ -13,22 +13,10 @@ from assistant.errors import RateLimited
 from assistant.identity import GUEST
 from assistant.lead_gate import LeadGate, skip_label
 from assistant.operations import session_digest
-from tests.ops_checks import check_turn_line, events, json_log, samples, total
-from tests.store_chat import customer_with
+from tests.ops_checks import check_turn_line, events, json_log, personal_conversation, samples, total
 from ui.server import BackgroundServer
 
 TOKEN = "metrics-token-for-tests-0123456789"
-
-
-def personal_conversation(store) -> tuple[str, list[str], str]:
-    """A signed-in customer's session, the messages it sends (a search, a policy question, an order
-    question with their e-mail) and that e-mail."""
-    customer, orders = customer_with(store)
-    email = store.db.customer(customer).email
-    product = next(iter(store.current.catalog))
-    faq = store.current.faq_entries[0]
-    session_id = store.conversations.start(store.shopper(demo_mode=True).sessions.demo_identity(customer))
-    return session_id, [product.title, faq.title, f"where is order {orders[0].id}? my e-mail is {email}"], email
 
 
 def test_each_turn_is_one_json_line_with_stages_and_lead_and_nothing_sensitive(fake_store, tmp_path) -> None:
