@@ -32,6 +32,17 @@ class TextFormatter(logging.Formatter):
         return line + "".join(f" {key}={value}" for key, value in fields.items()) if fields else line
 
 
+class WithoutQuery(logging.Filter):
+    """uvicorn's access lines without query strings: a page's URL carries the shopper's sign-in token
+    (``/?token=…``, ``embed.js``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):  # client, method, path, http, status
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
 def event_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The fields a log call passed as ``extra``."""
     return {key: value for key, value in record.__dict__.items() if key not in _RESERVED and not key.startswith("_")}
@@ -64,4 +75,7 @@ def configure_logging(ops: OpsSettings) -> logging.Handler:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutQuery) for f in access.filters):
+        access.addFilter(WithoutQuery())
     return handler

@@ -4,6 +4,8 @@ turns and refusing whoever may not read it (over raw HTTP), and nothing sensitiv
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -146,3 +148,12 @@ def test_metrics_need_the_bearer_token_when_one_is_set(fake_store, monkeypatch) 
         assert "aisle_" not in refused.text
     assert right.status_code == 200 and "aisle_turns_in_flight" in right.text
     assert health.status_code == 200  # the health check stays open
+
+
+def test_access_lines_leave_out_the_query_string_and_its_sign_in_token(tmp_path) -> None:
+    with json_log(tmp_path / "aisle.log") as read:
+        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+                                                 "/?token=eyJ.sign-in.token&embed=1", "1.1", 200)
+        lines = read()
+    assert lines[-1]["message"] == '127.0.0.1:5000 - "GET / HTTP/1.1" 200'
+    assert "token" not in (tmp_path / "aisle.log").read_text()
