@@ -17,7 +17,9 @@ from assistant.config import OpsSettings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = ["asctime", "levelname", "name", "message"]
-_RESERVED = frozenset(RESERVED_ATTRS) | {"message", "asctime"}
+# uvicorn's lines carry a second, coloured copy of their message
+_NOT_FIELDS = [*RESERVED_ATTRS, "color_message"]
+_RESERVED = frozenset(_NOT_FIELDS) | {"message", "asctime"}
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # Loggers at ``[ops] log_level``; every other library's at WARNING (or above) so its chatter stays out.
 OWN_LOGGERS = ("aisle", "assistant", "knowledge", "recommender", "ui", *UVICORN_LOGGERS)
@@ -51,7 +53,7 @@ def event_fields(record: logging.LogRecord) -> dict[str, Any]:
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "json":
         return JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                             json_ensure_ascii=False)
+                             reserved_attrs=_NOT_FIELDS, json_ensure_ascii=False)
     return TextFormatter(TEXT_FORMAT)
 
 
