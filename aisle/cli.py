@@ -28,17 +28,6 @@ def _services(data_dir: Path | None = None) -> Services:
     return Services(settings)
 
 
-def _log_to_console(logger: str) -> None:
-    """Show ``logger``'s INFO messages beside uvicorn's (other libraries' loggers stay as they are)."""
-    import logging
-
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
-    log = logging.getLogger(logger)
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
 def _fail(exc: Exception) -> None:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
@@ -178,9 +167,11 @@ def serve(
 ) -> None:
     """Serve the web app: the shopper chat at /, the copilot and admin at /staff, the embed snippet at /embed.js."""
     from aisle.background_scorer import LOG_FILE, scorer_in_background
+    from aisle.logs import configure_logging
     from aisle.web import serve as serve_app
 
     services = _services(data_dir)
+    configure_logging(services.settings.ops)  # [ops]: text or JSON lines, a `turn` event per shopper turn
     try:
         if demo:  # in this process: the models it loads to embed the store stay loaded for serving
             for line in services.build_demo().lines():
@@ -193,7 +184,6 @@ def serve(
         _fail(exc)
     s = services.settings.ui
     typer.echo(f"shopper chat: http://{host or s.host}:{port or s.port}/  ·  staff: /staff  ·  embed: /embed.js")
-    _log_to_console("aisle")  # e.g. when the chat starts ranking with a newly trained scorer
     with scorer_in_background(services, train=train_scorer) as training:
         if training is not None:
             typer.echo(f"training the interest scorer in the background (minutes; progress in the store admin, "

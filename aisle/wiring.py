@@ -23,6 +23,8 @@ from knowledge.sample_stores import DEFAULT_STORE, sample_store
 from knowledge.store.database import StoreDatabase, SyncCounts
 
 if TYPE_CHECKING:
+    from aisle.metrics import AisleMetrics
+    from aisle.operations import OperationsRecorder
     from assistant.conversations import Conversations
     from assistant.feedback import FeedbackLog
     from assistant.identity import EmbedTokens
@@ -338,10 +340,26 @@ class Services:
         from assistant.safety.rate_limits import MessageRateLimits
 
         safety = self.settings.safety
-        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage)
+        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage,
+                                   on_refused=lambda kind: self.operations.rate_limited(kind))
         return Conversations(lambda: self.current.assistant, self.conversation_store, self.session_registry,
                              self.settings.now, self.settings.max_message_chars, rate_limits=limits,
                              max_turns=safety.max_turns, link_hosts=safety.allowed_link_hosts)
+
+    # -- what operations sees ----------------------------------------------------------------
+    @cached_property
+    def metrics(self) -> AisleMetrics:
+        """This process's Prometheus metrics (a registry of their own), served at ``/metrics``."""
+        from aisle.metrics import AisleMetrics
+
+        return AisleMetrics()
+
+    @cached_property
+    def operations(self) -> OperationsRecorder:
+        """Each turn, copilot action, rate-limit refusal and error as a log event and in ``metrics``."""
+        from aisle.operations import OperationsRecorder
+
+        return OperationsRecorder(self.metrics, lambda: self.store_name)
 
     # -- the application services (what ``ui`` is given) -------------------------------------
     def shopper(self, demo_mode: bool | None = None, embed_secret: str | None = None) -> ShopperService:
@@ -354,7 +372,8 @@ class Services:
         sessions = ShopperSessions(self.conversations, lambda cid: self.db.customer(cid) is not None, demo,
                                    self.embed_tokens(embed_secret))
         return ShopperService(self.conversations, sessions, self.feedback, lambda: self.current.catalog, self.db,
-                              self.store_name, self.settings.data_dir / IMAGES_FOLDER, self.settings.max_message_chars)
+                              self.store_name, self.settings.data_dir / IMAGES_FOLDER, self.settings.max_message_chars,
+                              self.operations)
 
     @cached_property
     def copilot(self) -> CopilotService:
@@ -362,7 +381,7 @@ class Services:
 
         return CopilotService(self.conversations, self.conversation_store, self.tickets, self.db,
                               lambda: self.current.catalog, self.settings.now,
-                              list(self.settings.safety.allowed_link_hosts))
+                              list(self.settings.safety.allowed_link_hosts), self.operations)
 
     @cached_property
     def admin(self) -> AdminService:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 
@@ -25,6 +26,7 @@ from assistant.router import BROWSING, Router
 from assistant.safety.preview import previewing
 from assistant.safety.privacy import mask_personal_data
 from assistant.session import SessionState, Turn
+from assistant.stage_times import StageTimes, stage
 from assistant.vocabulary.typos import Corrected, Correction, SpellingCorrector
 from assistant.writer import Lead, ReplyWriter
 from knowledge.store.tickets import HandoffReason
@@ -103,40 +105,50 @@ class Assistant:
             yield from self._turn(state, message)
 
     def _turn(self, state: SessionState, message: str) -> Iterator[PartialText | Reply]:
-        text = clean_message(message, self.max_message_chars)
-        read = Corrected(text)  # the message as read: typos corrected, once, before it is read
-        pending = state.pending_action
-        draft = self.orders.follow_up(state, text) if pending is not None else None
-        if draft is not None:  # the answer to a proposed order action: decided by code, never by the LLM
-            prediction = IntentPrediction(Intent.ORDER_CHANGE, 1.0, {}, "answer to a pending order action")
-        else:
-            # typos are corrected once, here, so the intent, the slots and the search all read the store's words
-            # (an answer to a pending order action is read as typed: it may be an address)
-            if self.spelling is not None:
-                read = self.spelling.correct(text)
-            prediction = self.intents.predict(
-                read.text, products_shown=bool(state.shown_product_ids), searching=state.last_intent in BROWSING,
-            )
-            draft = self.router.route(state, read.text, prediction)
-            if pending is not None:
-                draft.body = f"(Nothing was changed on order {pending.order_id}.)\n\n{draft.body}".strip()
-        draft = self._escalate(state, text, draft)
-        yield from self._finish(state, read.text, draft, prediction.confidence, text, read.corrections)
+        times = StageTimes()
+        with times.measuring():  # no yield inside: a streamed turn may resume on another thread
+            text = clean_message(message, self.max_message_chars)
+            read = Corrected(text)  # the message as read: typos corrected, once, before it is read
+            pending = state.pending_action
+            with stage("answer"):
+                draft = self.orders.follow_up(state, text) if pending is not None else None
+            if draft is not None:  # the answer to a proposed order action: decided by code, never by the LLM
+                prediction = IntentPrediction(Intent.ORDER_CHANGE, 1.0, {}, "answer to a pending order action")
+            else:
+                # typos are corrected once, here, so the intent, the slots and the search all read the store's
+                # words (an answer to a pending order action is read as typed: it may be an address)
+                if self.spelling is not None:
+                    with stage("spelling"):
+                        read = self.spelling.correct(text)
+                with stage("intent"):
+                    prediction = self.intents.predict(
+                        read.text, products_shown=bool(state.shown_product_ids), searching=state.last_intent in BROWSING,
+                    )
+                with stage("answer"):  # routing and the facts: retrieval and ranking are timed inside it too
+                    draft = self.router.route(state, read.text, prediction)
+                if pending is not None:
+                    draft.body = f"(Nothing was changed on order {pending.order_id}.)\n\n{draft.body}".strip()
+            draft = self._escalate(state, text, draft)
+        yield from self._finish(state, read.text, draft, prediction.confidence, text, read.corrections, times)
 
     def _finish(self, state: SessionState, text: str, draft: Draft, confidence: float, typed: str | None = None,
-                corrections: tuple[Correction, ...] = ()) -> Iterator[PartialText | Reply]:
+                corrections: tuple[Correction, ...] = (), times: StageTimes | None = None) -> Iterator[PartialText | Reply]:
         """Phrase the draft's lead (streamed), build the ``Reply`` and remember the turn. ``text``: the
         message as read (typos corrected: ``corrections``); ``typed``: as the shopper typed it, remembered as
-        their turn."""
+        their turn. ``times``: the turn's stages so far; the lead's is added (streamed: it includes the
+        time the reader takes between pieces)."""
+        times = times or StageTimes()
         note = correction_note(corrections, bool(draft.products))
         before = f"{note}\n\n" if note else ""
         lead: Lead | None = None
+        started = time.perf_counter()
         for item in self.writer.lead(draft, text):
             if isinstance(item, Lead):
                 lead = item
             else:
                 yield PartialText(before + item)
         assert lead is not None
+        times.add("lead", time.perf_counter() - started)
         full = before + lead.text + (f"\n\n{draft.body}" if draft.body else "")
         yield PartialText(full)
         reply = Reply(
@@ -147,6 +159,7 @@ class Assistant:
             ticket_id=state.ticket_id,
             pending_action=state.pending_action.kind.value if state.pending_action else None,
             failed=draft.failed, corrections=[(c.typed, c.corrected) for c in corrections],
+            stage_ms=dict(times.ms),
         )
         shown = tuple(p.id for p in draft.products)
         # what is remembered (and so stored, summarised for tickets) has personal data masked
@@ -171,16 +184,18 @@ class Assistant:
     def remove_constraint(self, state: SessionState, chip: str) -> Iterator[PartialText | Reply]:
         """The shopper removed a filter chip: drop that constraint and search again (no LLM lead)."""
         state.constraints = state.constraints.without(chip)
+        times = StageTimes()
         note = f"{FILTER_REMOVED}{chip})"
         if not state.search_query and not state.constraints.describe():
             draft = Draft("product_search", f"Removed the filter \"{chip}\". Tell me what you're looking for.")
         else:
-            draft = self.products.search(state, state.search_query or " ".join(state.constraints.describe()))
+            with times.measuring(), stage("answer"):
+                draft = self.products.search(state, state.search_query or " ".join(state.constraints.describe()))
             draft.topic = ""
             draft.fallback_lead = f"Removed the filter \"{chip}\". {draft.fallback_lead}"
             if draft.products:
                 state.show([p.id for p in draft.products])
-        yield from self._finish(state, note, draft, 1.0)
+        yield from self._finish(state, note, draft, 1.0, times=times)
 
     def _escalate(self, state: SessionState, text: str, draft: Draft) -> Draft:
         """Open a handoff ticket on strong frustration or on repeated failure."""

@@ -151,6 +151,18 @@ class UnderstandingSettings(_Section):
                                 "person tent\": not the 2-person one); see assistant/answers/coverage.py")
 
 
+class OpsSettings(_Section):
+    """What operations sees: logs and the Prometheus metrics at ``/metrics`` (README "Operations")."""
+
+    log_format: Literal["text", "json"] = Field(default="text", description="'json': one JSON object a line "
+                                                "(python-json-logger), e.g. a `turn` event per shopper turn")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_file: str = Field(default="", description="append the log to this file; empty = standard error")
+    metrics_token_env: str = Field(default="AISLE_METRICS_TOKEN", description="env var holding the bearer token "
+                                   "/metrics requires; unset = /metrics answers loopback clients only (not "
+                                   "through a proxy)")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AISLE_", env_nested_delimiter="__", extra="forbid", toml_file="aisle.toml"
@@ -174,6 +186,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = SafetySettings()
     vocabulary: VocabularySettings = VocabularySettings()
     understanding: UnderstandingSettings = UnderstandingSettings()
+    ops: OpsSettings = OpsSettings()
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

@@ -26,6 +26,16 @@ Garnish = Literal["auto", "always", "never"]
 
 BUSY = "another reply's lead was being written"
 GARNISH_OFF = "LLM leads are off ([llm] garnish = \"never\")"
+QUEUEING = "replies were queueing"
+OVER_BUDGET = "recent leads took longer than"
+
+
+def skip_label(reason: str) -> str:
+    """A short, fixed name for why the gate skipped the LLM (a metric label; ``reason`` carries numbers)."""
+    for label, start in (("queueing", QUEUEING), ("busy", BUSY), ("over_budget", OVER_BUDGET), ("off", GARNISH_OFF)):
+        if reason.startswith(start):
+            return label
+    return "other"
 
 
 class LeadGate:
@@ -73,11 +83,11 @@ class LeadGate:
             return ""
         others = self.turns - 1  # besides the turn asking
         if others >= self.busy_turns:
-            return f"replies were queueing ({others} other turns being answered)"
+            return f"{QUEUEING} ({others} other turns being answered)"
         if self._slot.locked():
             return BUSY
         if self.over_budget():
-            return f"recent leads took longer than {self.budget_s * 1000:.0f} ms"
+            return f"{OVER_BUDGET} {self.budget_s * 1000:.0f} ms"
         return ""
 
     @contextmanager

@@ -57,6 +57,7 @@ class Reply:
     pending_action: str | None = None  # an order action waiting for "yes" (or a detail): its kind
     failed: bool = False  # the assistant could not help (no answer found, out of scope, a wrong e-mail)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # typos read as store words: (typed, read as)
+    stage_ms: dict[str, float] = field(default_factory=dict)  # how long each stage took (assistant/stage_times.py)
 
     @property
     def product_ids(self) -> list[str]:
@@ -67,7 +68,10 @@ class Reply:
         return [f.id for f in self.faq]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What a client is sent: the reply without its stage timings (those are the operator's)."""
+        data = asdict(self)
+        del data["stage_ms"]
+        return data
 
 
 @dataclass(frozen=True)

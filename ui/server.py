@@ -26,6 +26,7 @@ from assistant.services.copilot import CopilotService
 from assistant.services.shopper import ShopperService
 from ui.cards import CSS
 from ui.images import add_image_route
+from ui.metrics_route import MetricsPage, add_metrics_route, waiting_requests
 from ui.shopper import build_shopper
 from ui.staff import build_staff
 
@@ -50,11 +51,13 @@ def staff_auth(password: str) -> Any:
 
 
 def build_app(shopper: ShopperService, copilot: CopilotService, admin: AdminService, ui: UISettings,
-              staff_password: str = "", concurrency: int = 4, queue_size: int | None = None) -> FastAPI:
+              staff_password: str = "", concurrency: int = 4, queue_size: int | None = None,
+              metrics: MetricsPage | None = None) -> FastAPI:
     """The whole web app over the application services. In demo mode (``shopper.demo_mode``) visitors
     may act as any customer. ``staff_password``: without one the staff app is open in demo mode only,
     else closed. ``concurrency``: replies computed at once per app; ``queue_size``: requests waiting
-    beyond that before new ones get "queue is full, try again" at once (default ``ui.queue_size``)."""
+    beyond that before new ones get "queue is full, try again" at once (default ``ui.queue_size``).
+    ``metrics``: served at ``/metrics`` (``ui/metrics_route.py``), with the queues' waiting requests."""
     demo_mode = shopper.demo_mode
     app = FastAPI(title=f"{shopper.store_name} · Aisle")
 
@@ -72,13 +75,17 @@ def build_app(shopper: ShopperService, copilot: CopilotService, admin: AdminServ
         return {"status": "ok"}
 
     add_image_route(app, shopper.image_file)  # the store's product images
+    if metrics is not None:
+        add_metrics_route(app, metrics)
 
     waiting = ui.queue_size if queue_size is None else queue_size
     widget = build_shopper(shopper).queue(default_concurrency_limit=concurrency, max_size=waiting)
+    queued = [widget]
     common: dict[str, Any] = {"theme": THEME, "css": CSS, "show_error": True, "footer_links": ["api"]}
     if staff_password or demo_mode:
         staff = build_staff(shopper.store_name, copilot, admin)
         staff.queue(default_concurrency_limit=concurrency, max_size=waiting)
+        queued.append(staff)
         app = gr.mount_gradio_app(app, staff, path=STAFF_PATH, auth=staff_auth(staff_password), **common)
     else:
         @app.api_route(STAFF_PATH + "/{rest:path}", methods=["GET", "HEAD", "POST"], include_in_schema=False)
@@ -92,6 +99,8 @@ def build_app(shopper: ShopperService, copilot: CopilotService, admin: AdminServ
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(STAFF_PATH + "/" + query)
 
+    if metrics is not None:
+        metrics.watch_queue(waiting_requests(queued))
     return gr.mount_gradio_app(app, widget, path="/", **common)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from assistant.answers.draft import Draft, store_label
 from assistant.grounding import evidence_for
 from assistant.reply import FaqRef
+from assistant.stage_times import stage
 from knowledge.retrieval.search import FaqChunk, FaqHit, Retriever, faq_chunks
 from knowledge.schemas import FaqEntry
 
@@ -33,7 +34,8 @@ class FaqAnswers:
         self.min_score = min_score
 
     def answer(self, message: str) -> Draft:
-        hits = self.retriever.search_faq(message, k=self.k)
+        with stage("retrieval"):
+            hits = self.retriever.search_faq(message, k=self.k)
         if not hits or hits[0].score < self.min_score:
             return Draft(
                 "faq",
@@ -46,7 +48,8 @@ class FaqAnswers:
 
     def matches(self, message: str) -> bool:
         """Whether an entry of the store's FAQ answers ``message`` well enough to be quoted."""
-        hits = self.retriever.search_faq(message, k=1)
+        with stage("retrieval"):
+            hits = self.retriever.search_faq(message, k=1)
         return bool(hits) and hits[0].score >= self.min_score
 
     def used_chunks(self, hit: FaqHit) -> list[FaqChunk]:

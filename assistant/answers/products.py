@@ -26,6 +26,7 @@ from assistant.product_types import singular
 from assistant.reply import ProductRef
 from assistant.session import Constraints, SessionState
 from assistant.slots import suits_use
+from assistant.stage_times import stage
 from knowledge.retrieval.embed import Embedder
 from knowledge.retrieval.filters import ProductFilter
 from knowledge.retrieval.search import Retriever
@@ -103,18 +104,20 @@ class ProductAnswers:
         constraints = state.constraints
         hard = constraints.filter
         history = self.history(state.customer_id) if state.customer_id else []
-        candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
+        with stage("retrieval"):
+            candidates, dropped = self._gather_relaxing(query, constraints, history, keep_budget)
         candidates = above_floor(candidates, self.relevance_floor)
         catalog = self.retriever.catalog
         if past is not None:
             candidates = [c for c in candidates if (p := catalog.get(c.product_id)) is not None and past(p)]
         elif self.coverage is not None and not keep_budget:
             candidates = self._suited(self.coverage.keep(candidates, query, hard), constraints.use)
-        ranked = self.ranker.rank(candidates, history)
-        if best_first is None:
-            ranked = mmr(ranked, self.vectors(), self.shown)
-        else:
-            ranked = best_first.order(ranked, catalog)[: self.shown]
+        with stage("ranking"):
+            ranked = self.ranker.rank(candidates, history)
+            if best_first is None:
+                ranked = mmr(ranked, self.vectors(), self.shown)
+            else:
+                ranked = best_first.order(ranked, catalog)[: self.shown]
         products = [p for p in (catalog.get(r.product_id) for r in ranked) if p is not None]
         chips = constraints.describe()
         what = hard.category or "products"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItem, parse_many, storage, strategies
 
@@ -17,10 +18,12 @@ from assistant.errors import RateLimited
 
 class MessageRateLimits:
     def __init__(self, per_session: str = "20/minute;200/hour", per_client: str = "60/minute;600/hour",
-                 storage_uri: str = "memory://"):
-        """``per_session``/``per_client``: ``limits`` strings, e.g. ``"20/minute;200/hour"``."""
+                 storage_uri: str = "memory://", on_refused: Callable[[str], None] = lambda kind: None):
+        """``per_session``/``per_client``: ``limits`` strings, e.g. ``"20/minute;200/hour"``;
+        ``on_refused`` is told the kind ("session" or "client") of each refusal (metrics, logs)."""
         self.per_session = parse_many(per_session) if per_session else []
         self.per_client = parse_many(per_client) if per_client else []
+        self.on_refused = on_refused
         self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
 
     def check(self, session_id: str, client: str | None = None) -> None:
@@ -39,6 +42,7 @@ class MessageRateLimits:
             if not self.limiter.test(item, kind, key):
                 reset = self.limiter.get_window_stats(item, kind, key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
+                self.on_refused(kind)
                 who = "this conversation" if kind == "session" else "your network address"
                 what = "messages" if kind == "session" else "requests"
                 raise RateLimited(f"Too many {what} from {who} ({item.amount} per {_per(item)}). "

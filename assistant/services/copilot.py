@@ -9,12 +9,14 @@ conversation (with the order's e-mail); a signed-in customer's are theirs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from assistant.conversations import Conversations
+from assistant.operations import NO_OPERATIONS, Operations, session_digest
 from assistant.orders.answers import order_summary
 from assistant.services.copilot_views import (
     interactions_rows,
@@ -43,8 +45,9 @@ class NoOpenTicket(LookupError):
 class CopilotService:
     def __init__(self, conversations: Conversations, store: ConversationStore, tickets: TicketStore,
                  db: StoreDatabase, catalog: Callable[[], Catalog], now: Callable[[], datetime],
-                 link_hosts: list[str]):
-        """``catalog`` is looked up on every use: an ingest replaces it."""
+                 link_hosts: list[str], operations: Operations = NO_OPERATIONS):
+        """``catalog`` is looked up on every use: an ingest replaces it. ``operations``: where suggestions
+        and sent messages are reported (logs, metrics)."""
         self.conversations = conversations
         self.store = store
         self.tickets = tickets
@@ -52,6 +55,7 @@ class CopilotService:
         self._catalog = catalog
         self.now = now
         self.link_hosts = link_hosts  # where next-best cards may show images from and link to
+        self.operations = operations
 
     # -- the queue ----------------------------------------------------------------------------
     def queue(self, handed_off_only: bool = False) -> list[dict[str, Any]]:
@@ -131,7 +135,10 @@ class CopilotService:
     def suggest(self, session_id: str) -> dict[str, Any]:
         """The assistant's reply to the shopper's latest message, for the agent to edit, with its sources
         and next-best products (``LookupError`` for a conversation with nothing to answer)."""
+        started = time.perf_counter()
         suggestion = self.conversations.suggest(session_id.strip())
+        self.operations.copilot("suggest", session_digest(session_id.strip()), suggestion.reply,
+                                time.perf_counter() - started)
         orders = [o for o in map(self.db.order, suggestion.reply.order_ids) if o is not None]
         data = suggestion.to_dict()
         data["sources_markdown"] = sources_markdown(suggestion.sources, [order_summary(o) for o in orders])
@@ -140,4 +147,6 @@ class CopilotService:
 
     def send(self, session_id: str, text: str, author: str, sources: dict[str, list[str]] | None = None) -> dict[str, Any]:
         """The agent's (edited) message into the conversation; the shopper's widget shows it."""
-        return self.conversations.send(session_id.strip(), text, author or "agent", sources).to_dict()
+        message = self.conversations.send(session_id.strip(), text, author or "agent", sources)
+        self.operations.copilot("send", session_digest(session_id.strip()))
+        return message.to_dict()

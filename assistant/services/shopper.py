@@ -17,6 +17,7 @@ from assistant.conversations import Conversations
 from assistant.errors import InvalidMessage
 from assistant.examples import chat_examples
 from assistant.feedback import FeedbackLog
+from assistant.operations import NO_OPERATIONS, Operations, observed
 from assistant.product_views import ProductDetails, comparison_rows, product_details
 from assistant.reply import PartialText, Reply
 from assistant.safety.images import image_file
@@ -31,8 +32,9 @@ DEMO_CUSTOMERS_SHOWN = 40  # in the demo's "You are" menu
 class ShopperService:
     def __init__(self, conversations: Conversations, sessions: ShopperSessions, feedback: FeedbackLog,
                  catalog: Callable[[], Catalog], db: StoreDatabase, store_name: str, images_folder: Path,
-                 max_message_chars: int):
-        """``catalog`` is looked up on every use: an ingest replaces it."""
+                 max_message_chars: int, operations: Operations = NO_OPERATIONS):
+        """``catalog`` is looked up on every use: an ingest replaces it. ``operations``: where each turn is
+        reported (logs, metrics)."""
         self.conversations = conversations
         self.sessions = sessions
         self.feedback = feedback
@@ -41,6 +43,7 @@ class ShopperService:
         self.store_name = store_name
         self.images_folder = images_folder
         self.max_message_chars = max_message_chars
+        self.operations = operations
 
     @property
     def demo_mode(self) -> bool:
@@ -60,13 +63,17 @@ class ShopperService:
         return restrict_links(str(message), self.link_hosts)
 
     def stream(self, session_id: str, message: str, client: str | None = None) -> Iterator[PartialText | Reply]:
-        return self.conversations.stream(session_id, message, client)
+        return observed(self.operations, session_id, "message",
+                        self.conversations.stream(session_id, message, client))
 
     def respond(self, session_id: str, message: str, client: str | None = None) -> Reply:
-        return self.conversations.respond(session_id, message, client)
+        return _last_reply(self.stream(session_id, message, client))
 
     def remove_filter(self, session_id: str, chip: str) -> Reply:
-        return self.conversations.remove_constraint(session_id, chip)
+        def removed() -> Iterator[Reply]:
+            yield self.conversations.remove_constraint(session_id, chip)
+
+        return _last_reply(observed(self.operations, session_id, "filter_removed", removed()))
 
     def agent_messages(self, session_id: str, after: int = 0) -> list[dict[str, Any]]:
         """Messages a support agent sent into this conversation after message id ``after``."""
@@ -111,3 +118,9 @@ class ShopperService:
             raise InvalidMessage("Acting as a customer is only possible in demo mode; sign in with a token.")
         customers = self.db.customers()
         return [{"id": c.id, "name": c.name} for c in customers[:limit]]
+
+
+def _last_reply(events: Iterator[PartialText | Reply]) -> Reply:
+    replies = [event for event in events if isinstance(event, Reply)]
+    assert replies, "a turn ends with its Reply"
+    return replies[-1]
