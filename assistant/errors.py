@@ -41,6 +41,10 @@ class RateLimited(AisleError):
         self.retry_after = retry_after
 
 
+class ConversationBusy(AisleError):
+    """The conversation is still answering an earlier message (perhaps on another Aisle process)."""
+
+
 class InvalidFeedback(AisleError, ValueError):
     """A card click or a reply rating cannot be recorded (unknown product, bad rating, no such reply)."""
 
