@@ -1,0 +1,143 @@
+"""Two real ``aisle serve`` processes behind an imagined load balancer: one PostgreSQL database
+(``postgres_url``), one Redis (``redis_url``, ``shared_state_url``), one Chroma server, one store built
+once by ``aisle demo``. A signed-in shopper's conversation alternates between them on every message,
+over HTTP: ``gradio_client`` on one process, the raw REST route (``tests/security/raw_gradio.py``, as
+an attacker would call it) on the other. What a turn on one process left (constraints, the items
+shown, a pending cancel) is what the next turn on the other reads, and the "yes" applies it once.
+
+Without ``shared_state_url`` the same alternation loses all that: shown in-process in
+tests/unit/test_shared_conversations.py (``test_without_shared_state_the_other_process_forgets``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from knowledge.catalog import Catalog
+from knowledge.demo_store.simulate import NOW
+from knowledge.store.database import StoreDatabase
+from knowledge.store.order_log import OrderLog
+from tests.conftest import MODELS_DIR, REPO
+from tests.knowledge.conftest import chroma_server, free_port
+from tests.security import raw_gradio
+from tests.shared_conversation import continue_across
+
+pytestmark = pytest.mark.slow  # builds a store and starts two servers on the real models
+
+SECRET = "two-processes-embed-secret-" + "x" * 16
+START_S = 600  # a server's start (both load the models at once on a busy machine)
+
+
+def aisle_env(data_dir: Path, postgres_url: str, chroma_url: str, redis_url: str | None, prefix: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AISLE_")}
+    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+                "NO_COLOR": "1", "PYTHONPATH": str(REPO), "AISLE_CONFIG": "/nonexistent/aisle.toml",
+                "AISLE_DATA_DIR": str(data_dir), "AISLE_MODELS_DIR": str(MODELS_DIR),
+                "AISLE_DATABASE_URL": postgres_url, "AISLE_RETRIEVAL__CHROMA_URL": chroma_url,
+                "AISLE_CLOCK": NOW.isoformat(), "AISLE_EMBED_SECRET": SECRET,
+                "AISLE_LLM__GARNISH": "never",  # the deterministic leads: the test is about state, not prose
+                "AISLE_SAFETY__PER_CLIENT_RATE": "2000/minute"})
+    if redis_url:
+        env.update({"AISLE_SHARED_STATE_URL": redis_url, "AISLE_SHARED_STATE_PREFIX": prefix})
+    return env
+
+
+def aisle(env: dict[str, str], *args: str, timeout: int = 900) -> str:
+    done = subprocess.run([sys.executable, "-m", "aisle.cli", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return done.stdout
+
+
+@contextmanager
+def aisle_serve(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    with log_path.open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--host", "127.0.0.1", "--port",
+                                   str(port), "--no-train-scorer"], cwd=REPO, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        try:
+            yield server, f"http://127.0.0.1:{port}/"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_up(servers: list[tuple[subprocess.Popen[bytes], str]], logs: list[Path]) -> None:
+    deadline = time.monotonic() + START_S
+    for (server, base), log in zip(servers, logs, strict=True):
+        while True:
+            assert server.poll() is None, log.read_text()[-4000:]
+            try:
+                if httpx.get(base + "config", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"{base} did not start:\n{log.read_text()[-4000:]}"
+            time.sleep(1)
+
+
+def rest_reply(base: str, message: str, session_id: str) -> dict[str, Any]:
+    """``/reply`` by the bare REST route: no gradio_client, no Gradio session of this process."""
+    response = raw_gradio.named_call(base, "reply", [message, session_id])
+    assert response.ok, response.text[-2000:]
+    data = [line[len("data:"):] for line in response.text.splitlines() if line.startswith("data:")]
+    return json.loads(data[-1])[0]
+
+
+def test_a_conversation_alternating_between_two_processes(tmp_path: Path, postgres_url: str, redis_url: str,
+                                                          redis_prefix: str) -> None:
+    from gradio_client import Client
+
+    started = time.monotonic()
+    with ExitStack() as stack:
+        chroma_url = stack.enter_context(chroma_server(tmp_path / "chroma"))
+        env = aisle_env(tmp_path / "data", postgres_url, chroma_url, redis_url, redis_prefix)
+        aisle(env, "demo")  # the store, built once: PostgreSQL, the Chroma server, the BM25 files
+        built = time.monotonic()
+        logs = [tmp_path / "a.log", tmp_path / "b.log"]
+        servers = [stack.enter_context(aisle_serve(env, log)) for log in logs]
+        wait_until_up(servers, logs)
+        up = time.monotonic()
+
+        db = StoreDatabase(postgres_url)
+        customer, order = next((c.id, o) for c in db.customers() for o in db.orders_for(c.id)
+                               if o.status.value == "pending")
+        token = aisle(env, "token", customer).strip()  # the store's backend mints one per page view
+        a, b = servers[0][1], servers[1][1]
+        widget = Client(a, verbose=False)
+        signed_in = widget.predict(token, api_name="/start_session")
+        assert signed_in["customer_id"] == customer and signed_in["signed_in"]
+        session_id = signed_in["session_id"]
+
+        def respond(i: int, sid: str, message: str) -> dict[str, Any]:
+            if i % 2:  # process B, as an attacker's script would call it
+                return rest_reply(b, message, sid)
+            return widget.predict(message, sid, api_name="/reply")
+
+        log = OrderLog(db)
+        replies = continue_across(
+            respond, session_id, Catalog(db.products()), order, lambda: db.order(order.id).status.value,
+            lambda: sum(e.outcome.value == "applied" for e in log.entries(order_id=order.id)))
+        assert all(r["session_id"] == session_id for r in replies)
+        # the identity is the server's: B served the signed-in customer's orders without being told who
+        assert replies[4]["order_ids"] == [order.id]
+        chatted = time.monotonic()
+        db.engine.dispose()
+    print(f"\ntwo processes: build {built - started:.0f} s, start {up - built:.0f} s, "
+          f"6 alternating turns {chatted - up:.1f} s, total {time.monotonic() - started:.0f} s")
