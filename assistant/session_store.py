@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.errors import ConversationBusy
+from assistant.errors import ConversationBusy, SharedStateUnavailable
 from assistant.session import SessionState
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 STATE_FORMAT = 1  # bump when SessionState changes shape: older payloads are then restored from the transcript
 LOCK_WAIT_S = 60.0  # how long a message waits for the same conversation's previous turn
 TURN_LOCK_S = 120.0  # a Redis turn lock expires after this (a process that died mid-turn frees it)
-BUSY = ("This conversation is still busy with an earlier message. Please wait a moment and send it again.")
+BUSY = "This conversation is still busy with an earlier message. Please wait a moment and send it again."
+UNAVAILABLE = ("Conversations cannot be reached for a moment (the shared conversation store did not answer). "
+               "Please try again shortly.")
 
 _STATE = TypeAdapter(SessionState)
 
@@ -141,12 +143,26 @@ class RedisSessionStates:
         self.wait_s = wait_s
         self.lock_s = lock_s
 
+    @contextmanager
+    def _reached(self) -> Iterator[None]:
+        """Redis down or unreachable: a clear error for the shopper, the cause in the log."""
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            yield
+        except (ConnectionError, TimeoutError) as exc:
+            log.error("the shared conversation store did not answer: %s", exc)
+            raise SharedStateUnavailable(UNAVAILABLE) from exc
+
     def load(self, session_id: str) -> SessionState | None:
-        payload = self.client.get(state_key(self.prefix, "session", session_id))
+        with self._reached():
+            payload = self.client.get(state_key(self.prefix, "session", session_id))
         return None if payload is None else decode_state(payload, session_id)  # type: ignore[arg-type]
 
     def save(self, state: SessionState) -> None:
-        self.client.set(state_key(self.prefix, "session", state.session_id), encode_state(state), ex=self.ttl_s)
+        payload = encode_state(state)
+        with self._reached():
+            self.client.set(state_key(self.prefix, "session", state.session_id), payload, ex=self.ttl_s)
 
     def adopt(self, state: SessionState) -> SessionState:
         return state  # saved by the turn that changes it: a read never overwrites a turn's save
@@ -157,12 +173,17 @@ class RedisSessionStates:
 
         lock = self.client.lock(state_key(self.prefix, "lock", session_id), timeout=self.lock_s,
                                 blocking_timeout=self.wait_s, thread_local=False)
-        if not lock.acquire():
+        with self._reached():
+            acquired = lock.acquire()
+        if not acquired:
             raise ConversationBusy(BUSY)
         try:
             yield
         finally:
             try:
-                lock.release()
+                with self._reached():
+                    lock.release()
             except LockError:  # it expired during a turn longer than lock_s (and may be another's now)
                 log.warning("a conversation's turn lock expired before its turn ended (over %.0f s)", self.lock_s)
+            except SharedStateUnavailable:
+                pass  # the turn is done; the lock expires on its own

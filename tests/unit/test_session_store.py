@@ -178,6 +178,16 @@ def test_a_payload_of_another_session_is_not_used() -> None:
     assert decode_state(encode_state(SessionState(session_id="a-1")), "a-1") == SessionState(session_id="a-1")
 
 
+def test_a_redis_that_does_not_answer_is_a_clear_error() -> None:
+    from assistant.errors import SharedStateUnavailable
+
+    down = RedisSessionStates(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1))
+    for attempt in (lambda: down.load("s-1"), lambda: down.save(SessionState(session_id="s-1")),
+                    lambda: down.turn("s-1").__enter__()):
+        with pytest.raises(SharedStateUnavailable, match="cannot be reached for a moment"):
+            attempt()
+
+
 def test_memory_hands_out_the_live_state() -> None:
     """One process: no copy, no serialization: as fast as today's dict."""
     memory = MemorySessionStates(max_sessions=2)
