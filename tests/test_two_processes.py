@@ -3,7 +3,9 @@
 once by ``aisle demo``. A signed-in shopper's conversation alternates between them on every message,
 over HTTP: ``gradio_client`` on one process, the raw REST route (``tests/security/raw_gradio.py``, as
 an attacker would call it) on the other. What a turn on one process left (constraints, the items
-shown, a pending cancel) is what the next turn on the other reads, and the "yes" applies it once.
+shown, a pending cancel) is what the next turn on the other reads, and the "yes" applies it once. A
+guest's order verified on one process is what the copilot on the other may show, and an agent's
+message sent from one reaches the widget polling the other.
 
 Without ``shared_state_url`` the same alternation loses all that: shown in-process in
 tests/unit/test_shared_conversations.py (``test_without_shared_state_the_other_process_forgets``).
@@ -138,6 +140,22 @@ def test_a_conversation_alternating_between_two_processes(tmp_path: Path, postgr
         # the identity is the server's: B served the signed-in customer's orders without being told who
         assert replies[4]["order_ids"] == [order.id]
         chatted = time.monotonic()
+
+        # a guest asks about an order on A and proves it with its e-mail on B; the copilot on A may then
+        # show it (a guest's orders only once verified in that conversation: the shared state says so)
+        other = next(o for c in reversed(db.customers()) for o in db.orders_for(c.id) if o.id != order.id)
+        owner = db.customer(other.customer_id)
+        assert owner is not None
+        guest = widget.predict("", api_name="/start_session")["session_id"]
+        asked = widget.predict(f"where is order {other.id}?", guest, api_name="/reply")
+        assert other.shipping_address not in asked["text"]
+        assert rest_reply(b, owner.email, guest)["order_ids"] == [other.id]
+        assert Client(a + "staff/", verbose=False).predict(guest, api_name="/conversation")["order_ids"] == [other.id]
+        # an agent answers from B's copilot; the widget polling A shows it
+        sent = Client(b + "staff/", verbose=False).predict(guest, "Hi, Ana from support here.", "Ana",
+                                                           api_name="/send")
+        polled = widget.predict(guest, 0, api_name="/agent_messages")
+        assert [(m["id"], m["text"]) for m in polled] == [(sent["id"], "Hi, Ana from support here.")]
         db.engine.dispose()
     print(f"\ntwo processes: build {built - started:.0f} s, start {up - built:.0f} s, "
           f"6 alternating turns {chatted - up:.1f} s, total {time.monotonic() - started:.0f} s")
