@@ -125,6 +125,9 @@ class MemorySessionStates:
             yield
         finally:
             lock.release()
+            with self._guard:  # a turn of an id never issued (refused inside it) leaves no lock behind
+                if session_id not in self._states:
+                    self._locks.pop(session_id, None)
 
 
 def state_key(prefix: str, kind: str, session_id: str) -> str:

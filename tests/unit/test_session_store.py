@@ -188,6 +188,19 @@ def test_a_redis_that_does_not_answer_is_a_clear_error() -> None:
             attempt()
 
 
+def test_turns_of_ids_never_issued_leave_no_locks_in_memory(fake_store) -> None:
+    from assistant.errors import UnknownSession
+
+    conversations = fake_store.conversations
+    memory = conversations.states
+    assert isinstance(memory, MemorySessionStates)
+    before = len(memory._locks)
+    for i in range(50):
+        with pytest.raises(UnknownSession):
+            conversations.respond(f"made-up-{i}", "hello")
+    assert len(memory._locks) == before
+
+
 def test_memory_hands_out_the_live_state() -> None:
     """One process: no copy, no serialization: as fast as today's dict."""
     memory = MemorySessionStates(max_sessions=2)
