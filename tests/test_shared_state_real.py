@@ -14,6 +14,8 @@ from assistant.identity import Identity
 from assistant.session_store import RedisSessionStates
 from tests.shared_conversation import continue_across
 
+pytestmark = pytest.mark.slow  # the stores are looked up by name: the real-model fixtures are not seen at collection
+
 
 @pytest.mark.parametrize("store_name", ["services", "kestrel"])
 def test_two_processes_continue_each_others_conversation(request: pytest.FixtureRequest, store_name: str,
