@@ -78,6 +78,7 @@ bench: demo $(BENCH_STAMP)
 	$(PY) bench/spelling.py
 	$(PY) bench/scale.py --products 50000 --threads 1
 	$(PY) bench/first_start.py
+	eval "$$(bash .ci/services)" && $(PY) bench/shared_state.py
 
 clean:
 	rm -rf .aisle

@@ -5,7 +5,9 @@ it starts ``aisle scorer train`` as a child process at the lowest CPU priority, 
 has no trained scorer and no training holds the data folder's lock. The chat ranks with embedding
 affinity meanwhile. ``ScorerWatch`` looks at the scorer's card every few seconds (one ``stat``) and,
 when the training wrote a new one, rebuilds what depends on the store's data (``Services.reload``):
-the next turn ranks with whichever scorer the validation chose, without a restart.
+the next turn ranks with whichever scorer the validation chose, without a restart. It also reads the
+database's data version, which every ingest changes, so when several Aisle processes serve a store, an
+upload through one's admin reaches the others' catalog, search and policy within seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aisle.wiring import Services
+from knowledge.ingest import DATA_VERSION_KEY
 from recommender.cross_encoder import CARD_FILE
 from recommender.training_progress import training_running
 
@@ -48,8 +51,9 @@ def start_training(services: Services, command: Sequence[str] | None = None) -> 
 
 
 class ScorerWatch:
-    """Reloads the store's ranking when the scorer's card file changes (written, replaced or removed);
-    with ``training``, the background training's process, it also reaps that process when it ends."""
+    """Reloads the store's ranking when the scorer's card file changes (written, replaced or removed) or
+    an ingest (perhaps another process's) changed the store's data; with ``training``, the background
+    training's process, it also reaps that process when it ends."""
 
     def __init__(self, services: Services, training: subprocess.Popen[bytes] | None = None):
         self.services = services
@@ -59,12 +63,14 @@ class ScorerWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _signature(self) -> tuple[int, int, int] | None:
+    def _signature(self) -> tuple[tuple[int, int, int] | None, str | None]:
+        """The card file's identity and the store's data version (one small query)."""
+        data = self.services.db.meta(DATA_VERSION_KEY)
         try:
             stat = self.card.stat()
         except FileNotFoundError:
-            return None
-        return stat.st_ino, stat.st_mtime_ns, stat.st_size
+            return None, data
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size), data
 
     def check(self) -> bool:
         """Reload if the card changed since the last look, and rebuild the assistant at once so no
@@ -89,8 +95,8 @@ class ScorerWatch:
             try:
                 if self.check():
                     ranker = self.services.current.ranker
-                    log.info("the interest scorer's card changed: the chat now ranks with %s, weights %s",
-                             type(ranker.scorer).__name__, ranker.weights)
+                    log.info("the interest scorer's card or the store's data changed: the chat now ranks "
+                             "with %s, weights %s", type(ranker.scorer).__name__, ranker.weights)
             except Exception:  # a broken card must not stop the watch; the next change is tried again
                 log.exception("reloading after the interest scorer's card changed failed")
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from assistant.services.admin import AdminService
     from assistant.services.copilot import CopilotService
     from assistant.services.shopper import ShopperService
+    from assistant.session_store import SessionStateStore
     from knowledge.retrieval.embed import SentenceTransformerEmbedder
     from knowledge.retrieval.index import ProductIndex
     from knowledge.store.conversations import ConversationStore
@@ -339,12 +340,41 @@ class Services:
         from assistant.conversations import Conversations
         from assistant.safety.rate_limits import MessageRateLimits
 
-        safety = self.settings.safety
-        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, safety.rate_limit_storage,
+        settings = self.settings
+        safety = settings.safety
+        storage = safety.rate_limit_storage
+        if storage == "memory://" and settings.shared_state_url:
+            # several processes: one count per session and client (limits names a Redis socket redis+unix://)
+            storage = settings.shared_state_url.replace("unix://", "redis+unix://", 1)
+        limits = MessageRateLimits(safety.per_session_rate, safety.per_client_rate, storage,
+                                   key_prefix=f"{settings.shared_state_prefix}:limits",
                                    on_refused=lambda kind: self.operations.rate_limited(kind))
         return Conversations(lambda: self.current.assistant, self.conversation_store, self.session_registry,
-                             self.settings.now, self.settings.max_message_chars, rate_limits=limits,
-                             max_turns=safety.max_turns, link_hosts=safety.allowed_link_hosts)
+                             settings.now, settings.max_message_chars, rate_limits=limits,
+                             max_turns=safety.max_turns, link_hosts=safety.allowed_link_hosts,
+                             states=self.session_states)
+
+    @cached_property
+    def session_states(self) -> SessionStateStore:
+        """Where live conversations are kept between turns: this process's memory, or the Redis at
+        ``shared_state_url`` that every Aisle process of the store shares (reached now: a server that
+        cannot be reached stops the start with an error naming the setting)."""
+        from assistant.session_store import MemorySessionStates, RedisSessionStates
+
+        url = self.settings.shared_state_url
+        if not url:
+            return MemorySessionStates()
+        import redis
+
+        from assistant.config import redact_url
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        try:
+            client.ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise AisleError(f"shared_state_url {redact_url(url)}: cannot reach Redis there ({exc}). Start it, "
+                             "or leave shared_state_url empty to keep conversations in this process.") from exc
+        return RedisSessionStates(client, self.settings.shared_state_prefix, self.settings.shared_state_ttl_s)
 
     # -- what operations sees ----------------------------------------------------------------
     @cached_property
@@ -403,6 +433,7 @@ class Services:
     def warm_up(self) -> None:
         """Load the models now rather than on the first message."""
         with self._lock:
+            self.conversations  # noqa: B018  (reaches shared_state_url's Redis now, if set)
             self.current.assistant  # noqa: B018  (builds it now: a policy or vocabulary that does not fit stops the start)
             self.embedder.embed(["warm up"])
             self.intent_classifier.embedding_scores("hello")

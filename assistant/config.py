@@ -12,6 +12,7 @@ only the *name* of the environment variable that holds them (``llm.api_key_env``
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -23,6 +24,13 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
 
 
 class _Section(BaseModel):
@@ -91,7 +99,8 @@ class SafetySettings(_Section):
     max_turns: int = Field(default=200, ge=1, description="shopper messages per conversation; then a new one")
     per_session_rate: str = Field(default="20/minute;200/hour", description="`limits` strings; empty = none")
     per_client_rate: str = Field(default="60/minute;600/hour", description="per client address; empty = none")
-    rate_limit_storage: str = Field(default="memory://", description="`limits` storage, e.g. redis://host:6379")
+    rate_limit_storage: str = Field(default="memory://", description="`limits` storage, e.g. redis://host:6379; "
+                                    "left at memory:// while shared_state_url is set, the limits use that Redis")
     allowed_link_hosts: list[str] = Field(default_factory=list, description="hosts chat text may link to or "
                                           "show images from (the store's own), besides Aisle's own pages")
 
@@ -179,6 +188,16 @@ class Settings(BaseSettings):
     intent_llm_vote: bool = Field(default=False, description="let the local LLM vote on store intents "
                                   "(its weight is chosen by cross-validation; ~150 ms a message on CPU)")
     clock: datetime | None = Field(default=None, description="pin 'now' (tests, demos); empty = real time")
+    shared_state_url: str = Field(default="", description="where live conversations (constraints, items shown, an "
+                                  "order proposal awaiting 'yes') are kept between turns: empty = this process's "
+                                  "memory (one Aisle process); redis://host:port/db = a Redis shared by every Aisle "
+                                  "process of the store, so a message may land on any of them. While [safety] "
+                                  "rate_limit_storage is left at memory://, the rate limits use this Redis too")
+    shared_state_prefix: str = Field(default="aisle", min_length=1, description="the Redis keys' prefix (one per "
+                                     "store when stores share a Redis)")
+    shared_state_ttl_s: int = Field(default=86400, ge=60, description="a shared conversation's state is kept this "
+                                    "long after its last turn; later it is restored from its transcript (without "
+                                    "a pending order proposal)")
     llm: LLMSettings = LLMSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -187,6 +206,22 @@ class Settings(BaseSettings):
     vocabulary: VocabularySettings = VocabularySettings()
     understanding: UnderstandingSettings = UnderstandingSettings()
     ops: OpsSettings = OpsSettings()
+
+    @field_validator("shared_state_url")
+    @classmethod
+    def _redis_url(cls, url: str) -> str:
+        url = url.strip()
+        if url:
+            from redis.connection import parse_url
+
+            try:
+                if not url.startswith(REDIS_SCHEMES):
+                    raise ValueError(f"it must start with {', '.join(REDIS_SCHEMES)}")
+                parse_url(url)
+            except ValueError as exc:
+                raise ValueError(f"shared_state_url {redact_url(url)!r} is not a Redis URL "
+                                 f"(redis://host:port/db): {exc}") from None
+        return url
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

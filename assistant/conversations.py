@@ -11,9 +11,8 @@ it; the shopper's widget picks agent messages up with ``agent_messages``.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from assistant.safety.links import restrict_links
 from assistant.safety.privacy import mask_personal_data
 from assistant.safety.rate_limits import MessageRateLimits
 from assistant.session import SESSION_ID, SessionState, Turn
+from assistant.session_store import MemorySessionStates, SessionStateStore
 from knowledge.store.conversations import ConversationStore, Message, Resolution, Role
 from knowledge.store.sessions import SessionRegistry
 
@@ -64,22 +64,21 @@ class Conversations:
     def __init__(self, assistant: Callable[[], Assistant], store: ConversationStore, registry: SessionRegistry,
                  now: Callable[[], datetime], max_message_chars: int = 2000, max_sessions: int = MAX_LIVE_SESSIONS,
                  rate_limits: MessageRateLimits | None = None, max_turns: int = 200,
-                 link_hosts: Sequence[str] = ()):
+                 link_hosts: Sequence[str] = (), states: SessionStateStore | None = None):
         """``assistant`` is looked up on every use: a re-index replaces it, live sessions stay.
         ``link_hosts``: the hosts chat text may link to (see ``assistant/safety/links.py``). ``registry`` holds
-        the identity each issued session id belongs to."""
+        the identity each issued session id belongs to. ``states``: where each conversation's state is
+        kept between turns (default: this process's memory, the ``max_sessions`` most recent; a
+        ``RedisSessionStates`` shares them with the store's other Aisle processes)."""
         self._assistant = assistant
         self.store = store
         self.registry = registry
         self.now = now
         self.max_message_chars = max_message_chars
-        self.max_sessions = max_sessions
         self.rate_limits = rate_limits
         self.max_turns = max_turns
         self.link_hosts = list(link_hosts)
-        self._sessions: OrderedDict[str, SessionState] = OrderedDict()
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self.states: SessionStateStore = states if states is not None else MemorySessionStates(max_sessions)
 
     @property
     def assistant(self) -> Assistant:
@@ -93,33 +92,32 @@ class Conversations:
         if self.rate_limits is not None and client:
             self.rate_limits.check_client(client)
         session_id = self.registry.issue(identity.customer_id, identity.signed_in_by, self.now())
-        with self._guard:
-            self._remember(SessionState(session_id=session_id, customer_id=identity.customer_id))
+        self.states.save(SessionState(session_id=session_id, customer_id=identity.customer_id))
         return session_id
 
     def session(self, session_id: str) -> SessionState:
-        """The live session, restored from its stored transcript after a restart. Its identity is the
-        one it was issued for; an id the server never issued is refused (``UnknownSession``)."""
+        """The session's state as its last turn left it, else restored from its stored transcript (after a
+        restart, or once its shared state expired). Its identity is the one it was issued for; an id the
+        server never issued is refused (``UnknownSession``)."""
         if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
             raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
-        with self._guard:
-            state = self._sessions.pop(session_id, None)
-            if state is None:
-                state = self._restore(session_id)
-            self._remember(state)
-        return state
+        state = self.states.load(session_id)
+        return state if state is not None else self.states.adopt(self._restore(session_id))
+
+    @contextmanager
+    def _turn(self, session_id: str) -> Iterator[SessionState]:
+        """The session's state for one turn that may change it, under the conversation's lock (load →
+        answer → ``states.save``): two messages of one conversation are answered one after the other."""
+        if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+            raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
+        with self.states.turn(session_id):
+            yield self.session(session_id)
 
     def identity(self, session_id: str) -> Identity:
         issued = self.registry.get(session_id)
         if issued is None:
             raise UnknownSession("That is not a session id this server issued. Start a new conversation.")
         return Identity(issued.customer_id, issued.signed_in_by)  # type: ignore[arg-type]
-
-    def _remember(self, state: SessionState) -> None:
-        self._sessions[state.session_id] = state
-        while len(self._sessions) > self.max_sessions:
-            old, _ = self._sessions.popitem(last=False)
-            self._locks.pop(old, None)
 
     def _restore(self, session_id: str) -> SessionState:
         issued = self.registry.get(session_id)
@@ -140,16 +138,11 @@ class Conversations:
         state.messages_sent = sum(t.role == "user" for t in turns)
         return state
 
-    def _lock(self, session_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(session_id, threading.Lock())
-
     # -- the shopper's side -------------------------------------------------------------------
     def stream(self, session_id: str, message: str, client: str | None = None) -> Iterator[PartialText | Reply]:
         """One shopper turn, streamed; the turn is stored when its reply is complete. ``client``
         (the caller's address) is rate-limited with the session; a refused message stores nothing."""
-        state = self.session(session_id)
-        with self._lock(session_id):
+        with self._turn(session_id) as state:
             if state.messages_sent >= self.max_turns:
                 raise InvalidMessage(f"This conversation has reached its limit of {self.max_turns} messages. "
                                      "Please start a new conversation (reload the page) to go on.")
@@ -162,15 +155,16 @@ class Conversations:
 
     def remove_constraint(self, session_id: str, chip: str) -> Reply:
         """The shopper removed a filter chip: the search runs again without it (stored as a turn)."""
-        state = self.session(session_id)
-        with self._lock(session_id):
+        with self._turn(session_id) as state:
             try:
                 return _last_reply(self._recorded(state, self.assistant.remove_constraint(state, chip)))
             except ValueError as exc:
                 raise InvalidMessage(str(exc)) from exc
 
     def _recorded(self, state: SessionState, events: Iterator[PartialText | Reply]) -> Iterator[PartialText | Reply]:
-        """Links only to allowed hosts in what is shown; the turn stored with personal data masked."""
+        """Links only to allowed hosts in what is shown; the turn stored with personal data masked, and
+        the session's state saved before the reply is handed out (its next message may land on another
+        process)."""
         for event in events:
             if isinstance(event, PartialText):
                 yield PartialText(restrict_links(event.text, self.link_hosts))
@@ -180,6 +174,7 @@ class Conversations:
             self.store.record_turn(state.session_id, state.customer_id or "", restrict_links(user, self.link_hosts),
                                    mask_personal_data(event.text), event.intent, resolution_of(event),
                                    sources_of(event), self.now(), event.ticket_id)
+            self.states.save(state)
             yield event
 
     def agent_messages(self, session_id: str, after: int = 0) -> list[Message]:
@@ -202,8 +197,7 @@ class Conversations:
         # a conversation stored before sessions were issued is adopted with its stored identity
         self.registry.adopt(session_id, stored.customer_id or None, "guest" if not stored.customer_id else "cli",
                             self.now())
-        state = self.session(session_id)
-        with self._lock(session_id):
+        with self._turn(session_id) as state:  # changes nothing: nothing to save
             reply = self.assistant.suggest(state, users[-1].text)
             products = self.assistant.products.next_best(state.customer_id, state.constraints, state.search_query)
         return Suggestion(session_id, users[-1].text, reply, products)
@@ -213,12 +207,12 @@ class Conversations:
         """An agent's (edited) message into the conversation: stored, and shown in the shopper's chat."""
         text = mask_personal_data(restrict_links(clean_message(text, self.max_message_chars), self.link_hosts))
         author = (author or "agent").strip()[:64]
-        message = self.store.add_agent_message(session_id, text, author, sources or {}, self.now())
-        with self._guard:
-            state = self._sessions.get(session_id)
-        if state is not None:
-            with self._lock(session_id):
+        with self.states.turn(session_id):
+            message = self.store.add_agent_message(session_id, text, author, sources or {}, self.now())
+            state = self.states.load(session_id)  # else a restore reads it from the transcript
+            if state is not None:
                 state.turns = [*state.turns, Turn("agent", text)]
+                self.states.save(state)
         return message
 
 

@@ -41,6 +41,14 @@ class RateLimited(AisleError):
         self.retry_after = retry_after
 
 
+class ConversationBusy(AisleError):
+    """The conversation is still answering an earlier message (perhaps on another Aisle process)."""
+
+
+class SharedStateUnavailable(AisleError):
+    """The Redis that keeps conversations for several Aisle processes (``shared_state_url``) did not answer."""
+
+
 class InvalidFeedback(AisleError, ValueError):
     """A card click or a reply rating cannot be recorded (unknown product, bad rating, no such reply)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,10 @@ def _read_all(paths: dict[str, Path | None]) -> dict[str, ImportResult]:
             )
     return results
 
+
+# Changed by every ingest: the store's other Aisle processes reload what they derived from the data
+# when they see it change (``aisle/background_scorer.py``, ``ScorerWatch``).
+DATA_VERSION_KEY = "data_version"
 
 DEFAULT_POLICY_NOTE = ("policy: none given, so the default applies: orders can be cancelled until they ship; "
                        "address changes, returns and exchanges go to your team as tickets. Give the store's "
@@ -229,9 +234,11 @@ def ingest_store(db: StoreDatabase, index: ProductIndex, data_dir: Path, paths: 
             # a refused file or a failed transaction: whatever was committed before is indexed
             sync_index(db, index, progress=False, lexical_path=lexical_path)
             clear_in_progress(data_dir)
+            db.set_meta(DATA_VERSION_KEY, uuid.uuid4().hex)
             raise
         report.index = sync_index(db, index, progress=progress, lexical_path=lexical_path)
         clear_in_progress(data_dir)
+        db.set_meta(DATA_VERSION_KEY, uuid.uuid4().hex)
     return report
 
 

@@ -160,3 +160,19 @@ def redis_url() -> str:
     if not _REDIS_URL:
         _service_missing("Redis", "TEST_REDIS_URL")
     return _REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own on the shared test Redis; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"aisle-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -1,5 +1,6 @@
 """Per-session and per-client rate limits on chat messages (the ``limits`` package, moving window,
-in memory: one Aisle process serves a store; several processes would share a Redis storage URI).
+in memory when one Aisle process serves a store; several processes share a Redis storage URI, by
+default the ``shared_state_url``).
 
 A shopper over the limit gets a clear message saying when to try again; nothing is stored for the
 refused message.
@@ -7,6 +8,7 @@ refused message.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -18,17 +20,21 @@ from assistant.errors import RateLimited
 
 class MessageRateLimits:
     def __init__(self, per_session: str = "20/minute;200/hour", per_client: str = "60/minute;600/hour",
-                 storage_uri: str = "memory://", on_refused: Callable[[str], None] = lambda kind: None):
+                 storage_uri: str = "memory://", key_prefix: str = "LIMITS",
+                 on_refused: Callable[[str], None] = lambda kind: None):
         """``per_session``/``per_client``: ``limits`` strings, e.g. ``"20/minute;200/hour"``;
-        ``on_refused`` is told the kind ("session" or "client") of each refusal (metrics, logs)."""
+        ``key_prefix``: the keys' prefix in a shared (Redis) storage; ``on_refused`` is told the kind
+        ("session" or "client") of each refusal (metrics, logs)."""
         self.per_session = parse_many(per_session) if per_session else []
         self.per_client = parse_many(per_client) if per_client else []
         self.on_refused = on_refused
-        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        options = {"key_prefix": key_prefix} if storage_uri.startswith("redis") else {}
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri, **options))
 
     def check(self, session_id: str, client: str | None = None) -> None:
         """Count one message; ``RateLimited`` if the session or the client (its IP) is over a limit."""
-        keys: list[tuple[RateLimitItem, str, str]] = [(item, "session", session_id) for item in self.per_session]
+        session = hashlib.sha256(session_id.encode()).hexdigest()[:32]  # a session id is a credential: not a key
+        keys: list[tuple[RateLimitItem, str, str]] = [(item, "session", session) for item in self.per_session]
         if client:
             keys += [(item, "client", client) for item in self.per_client]
         self._count(keys)

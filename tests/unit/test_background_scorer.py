@@ -198,6 +198,22 @@ def test_the_staff_api_shows_the_training(store) -> None:
         assert status["ranking_with"] == "embedding"
 
 
+def test_another_processs_ingest_reaches_this_ones_store(fake_store, store, tmp_path: Path) -> None:
+    """Several processes serve one store: an ingest through one (its admin's upload) changes the
+    database's data version, and the others' watch rebuilds their catalog and search from it."""
+    from aisle.wiring import Services
+    from knowledge.ingest import ingest_store
+
+    other = Services(fake_store.settings.model_copy(update={"data_dir": tmp_path / "other"}))
+    other.__dict__.update(db=fake_store.db, index=fake_store.index, embedder=fake_store.embedder)
+    before = store.current
+    watch = ScorerWatch(store)
+    assert not watch.check()
+    ingest_store(other.db, other.index, other.settings.data_dir, {}, other.lexical_path)  # the other process
+    assert watch.check() and store.current is not before
+    assert not watch.check()  # once
+
+
 def test_the_watch_reaps_the_background_training_when_it_ends(store) -> None:
     child = start_training(store, [sys.executable, "-c", "raise SystemExit(3)"])
     assert child is not None

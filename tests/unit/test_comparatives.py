@@ -145,15 +145,16 @@ def test_compare_the_first_two_after_an_answer_that_showed_one_item(fake_store) 
     assert not old.products  # flag off: today's "show me a couple of products first"
 
 
-def test_a_restored_conversation_keeps_the_last_list(fake_store) -> None:
+def test_a_restored_conversation_keeps_the_last_list(fake_store, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.identity import GUEST
+    from assistant.session_store import MemorySessionStates
 
     conversations = fake_store.conversations
     session_id = conversations.start(GUEST)
     listed = conversations.respond(session_id, three_of_a_kind(fake_store.current.catalog)[0].category)
     assert len(listed.products) >= 2
     conversations.respond(session_id, "tell me about the second one")
-    conversations._sessions.pop(session_id)  # as after a restart: restored from the stored turns
+    monkeypatch.setattr(conversations, "states", MemorySessionStates())  # as after a restart: restored from the stored turns
     state = conversations.session(session_id)
     assert state.listed_product_ids == [p.id for p in listed.products]
 
