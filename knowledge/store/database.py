@@ -152,7 +152,8 @@ class StoreDatabase:
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout))
-        upgrade_schema(self.engine)  # the schema at the newest migration (knowledge/store/migrations/)
+        # the schema at the newest migration (knowledge/store/migrations/): (revision before, revision now)
+        self.schema_change = upgrade_schema(self.engine)
 
     # -- catalog and FAQ: the file is the full truth, so absent ids are deleted ---------------
     def _sync(self, table: Table, records: Sequence[Product] | Sequence[FaqEntry],
@@ -382,8 +383,9 @@ def claim_write(conn: Any, journal_id: str, kind: str, ts: Any) -> bool:
     False (and nothing recorded) when it already was."""
     stmt = upsert_insert(conn, journal_applied)
     if stmt is not None:  # one statement: of two processes claiming at once, exactly one inserts
-        done = conn.execute(stmt.on_conflict_do_nothing().values(id=journal_id, kind=kind, ts=ts))
-        return bool(done.rowcount == 1)
+        claim = stmt.values(id=journal_id, kind=kind, ts=ts).on_conflict_do_nothing()
+        # RETURNING names the row inserted; psycopg's rowcount for an INSERT is not one to rely on
+        return conn.execute(claim.returning(journal_applied.c.id)).first() is not None
     if conn.execute(select(journal_applied.c.id).where(journal_applied.c.id == journal_id)).first():
         return False
     conn.execute(insert(journal_applied).values(id=journal_id, kind=kind, ts=ts))

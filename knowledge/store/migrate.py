@@ -30,7 +30,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from knowledge.errors import SchemaTooNew
 
@@ -108,10 +108,15 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> tuple[str | None, 
     return before, target
 
 
-def describe(engine: Engine) -> dict[str, Any]:
-    """What ``aisle db current`` prints: the database (password hidden), its revision and the newest."""
-    with engine.connect() as conn:
-        current = current_revision(conn)
+def describe(url: str) -> dict[str, Any]:
+    """What ``aisle db current`` prints: the database (password hidden), its revision and the newest;
+    changes nothing."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = current_revision(conn)
+    finally:
+        engine.dispose()
     return {"database": engine.url.render_as_string(hide_password=True), "current": current,
             "head": head_revision(), "up_to_date": current == head_revision()}
 

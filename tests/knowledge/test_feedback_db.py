@@ -22,8 +22,8 @@ def rating(value: str, minutes: int = 0, **extra) -> Feedback:
 
 
 @pytest.fixture
-def db(tmp_path) -> StoreDatabase:
-    return StoreDatabase(f"sqlite:///{tmp_path / 'aisle.db'}")
+def db(store_url) -> StoreDatabase:
+    return StoreDatabase(store_url)
 
 
 def test_a_rating_round_trips_with_its_product_ids(db):

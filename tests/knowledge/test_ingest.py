@@ -23,8 +23,8 @@ def _write(path: Path, rows: list[dict]) -> Path:
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> StoreDatabase:
-    db = StoreDatabase(f"sqlite:///{tmp_path / 'store.db'}")
+def db(store_url: str, tmp_path: Path) -> StoreDatabase:
+    db = StoreDatabase(store_url)
     ingest_files(db, catalog=_write(tmp_path / "v1.jsonl", [_product("A"), _product("B"), _product("C")]))
     return db
 
