@@ -48,7 +48,10 @@ def db_current(data_dir: DataDir = None, database_url: DatabaseUrl = None,
         typer.echo(json.dumps(state))
         return
     typer.echo(f"database: {state['database']}")
-    typer.echo(f"revision: {state['current'] or 'none (empty, or built before migrations)'}")
+    if not state["exists"]:
+        typer.echo("revision: none: there is no database file yet (the store makes it when first opened)")
+    else:
+        typer.echo(f"revision: {state['current'] or 'none (empty, or built before migrations)'}")
     typer.echo(f"newest:   {state['head']}" + ("" if state["up_to_date"] else "  (run `aisle db upgrade`)"))
 
 

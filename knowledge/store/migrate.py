@@ -112,12 +112,16 @@ def describe(url: str) -> dict[str, Any]:
     """What ``aisle db current`` prints: the database (password hidden), its revision and the newest;
     changes nothing."""
     engine = create_engine(url)
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    exists = not file or file == ":memory:" or file.startswith("file:") or Path(file).is_file()
+    current = None
     try:
-        with engine.connect() as conn:
-            current = current_revision(conn)
+        if exists:  # (connecting would create an SQLite file)
+            with engine.connect() as conn:
+                current = current_revision(conn)
     finally:
         engine.dispose()
-    return {"database": engine.url.render_as_string(hide_password=True), "current": current,
+    return {"database": engine.url.render_as_string(hide_password=True), "exists": exists, "current": current,
             "head": head_revision(), "up_to_date": current == head_revision()}
 
 

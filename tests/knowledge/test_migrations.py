@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -44,10 +45,7 @@ def test_the_migrations_build_exactly_the_declared_tables(store_url):
 def test_a_store_built_by_create_all_is_taken_over_with_its_rows(store_url):
     """The old code path: ``metadata.create_all`` of the database's own tables (the other parts' tables
     were made only when those parts were opened, so they may be missing), and no ``alembic_version``."""
-    if store_url.startswith("sqlite:///"):
-        make_url(store_url)  # the folder is made by StoreDatabase; the old code did the same
-        from pathlib import Path
-
+    if store_url.startswith("sqlite:///"):  # the old StoreDatabase made the folder too
         Path(make_url(store_url).database or "").parent.mkdir(parents=True, exist_ok=True)
     old = create_engine(store_url)
     metadata.create_all(old)
@@ -67,7 +65,6 @@ def test_a_store_built_by_create_all_is_taken_over_with_its_rows(store_url):
 
 
 def test_processes_opening_a_new_database_at_once_migrate_it_once(store_url):
-    StoreDatabase(store_url).engine.dispose() if False else None  # noqa: B018 - (no pre-creation)
     start = threading.Barrier(4)
     opened: list[tuple[str | None, str]] = []
     failed: list[BaseException] = []
@@ -158,3 +155,33 @@ def test_a_journal_id_is_claimed_once_even_by_writers_racing(store_url):
 def test_upgrade_schema_is_a_no_op_at_head(store_url):
     db = StoreDatabase(store_url)
     assert upgrade_schema(db.engine) == (head_revision(), head_revision())
+
+
+def test_aisle_db_current_and_upgrade_for_an_operator(store_url):
+    from typer.testing import CliRunner
+
+    from aisle.cli import app
+
+    runner = CliRunner()
+    before = runner.invoke(app, ["db", "current", "--database-url", store_url, "--json"])
+    upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", store_url])
+    again = runner.invoke(app, ["db", "upgrade", "--database-url", store_url])
+    after = runner.invoke(app, ["db", "current", "--database-url", store_url])
+
+    assert before.exit_code == 0, before.output
+    assert '"current": null' in before.output and '"up_to_date": false' in before.output
+    assert upgraded.exit_code == 0 and f"upgraded from no revision to {head_revision()}" in upgraded.output
+    assert again.exit_code == 0 and "already at the newest revision" in again.output
+    assert f"revision: {head_revision()}" in after.output and "aisle:aisle@" not in after.output
+
+
+def test_aisle_db_says_what_is_wrong_with_a_database_it_cannot_reach():
+    from typer.testing import CliRunner
+
+    from aisle.cli import app
+
+    result = CliRunner().invoke(app, ["db", "current", "--database-url",
+                                      "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"])
+
+    assert result.exit_code == 1
+    assert "error:" in result.output and "secret" not in result.output
