@@ -12,7 +12,7 @@ only the *name* of the environment variable that holds them (``llm.api_key_env``
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -184,7 +184,9 @@ class Settings(BaseSettings):
             self.models_dir = self.data_dir / "models"
 
     def now(self) -> datetime:
-        return self.clock or datetime.now()
+        """The time as the store keeps it: naive UTC, like every stored timestamp (``knowledge.schemas``),
+        whatever the server's time zone."""
+        return self.clock or datetime.now(UTC).replace(tzinfo=None)
 
     @classmethod
     def settings_customise_sources(
