@@ -14,12 +14,15 @@ Several processes may open one database at once (Aisle behind a load balancer). 
 on PostgreSQL the upgrade runs in one transaction holding a transaction-level advisory lock (DDL is
 transactional there, so a failed migration leaves the previous schema); on an SQLite file an
 ``flock`` on ``<file>.migrate.lock`` serialises them. Whoever waited finds the schema at head.
+Within a process a lock keeps threads apart too (Alembic's ``context`` is process-global: two
+threads migrating at once, even two databases, would run each other's operations).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -35,6 +38,8 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from knowledge.errors import SchemaTooNew
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's ``context`` and ``op`` are module-level proxies: one migration at a time in a process
+_ALEMBIC = threading.Lock()
 # pg_advisory_xact_lock's key: any bigint, the same in every process ("Aisle" in ASCII)
 ADVISORY_LOCK_KEY = int.from_bytes(b"Aisle", "big")
 
@@ -98,7 +103,7 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> tuple[str | None, 
     if before == target:  # the usual case: nothing to lock, nothing to load
         return before, target
     _check_known(before)
-    with _file_lock(engine), engine.begin() as conn:
+    with _ALEMBIC, _file_lock(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         before = current_revision(conn)  # another process may have migrated while this one waited

@@ -4,7 +4,11 @@ built is taken over without losing a row, and processes opening one database at 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from knowledge.store.database import StoreDatabase, claim_write, customers, inte
 from knowledge.store.migrate import current_revision, describe, head_revision, upgrade_schema
 from knowledge.store.schema import STORE_METADATA
 from knowledge.store.tickets import HandoffReason, TicketStore
+from tests.conftest import REPO
 
 
 def _differences(db: StoreDatabase) -> list:
@@ -64,30 +69,59 @@ def test_a_store_built_by_create_all_is_taken_over_with_its_rows(store_url):
     assert "handoff_tickets" in inspect(db.engine).get_table_names()
 
 
-def test_processes_opening_a_new_database_at_once_migrate_it_once(store_url):
-    start = threading.Barrier(4)
-    opened: list[tuple[str | None, str]] = []
-    failed: list[BaseException] = []
+OPEN_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from knowledge.store.database import StoreDatabase
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+print(StoreDatabase(sys.argv[1]).schema_change)
+"""
 
-    def open_store() -> None:
-        start.wait()
-        try:
-            opened.append(StoreDatabase(store_url).schema_change)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            failed.append(exc)
 
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def test_processes_opening_a_new_database_at_once_migrate_it_once(store_url, tmp_path):
+    """Four Aisle processes start together on one new database: one migrates, the others wait for it
+    (advisory lock / flock) and find the schema at head."""
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN_WHEN_TOLD, store_url, str(go)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    time.sleep(3)  # let them import and wait at the line
+    go.touch()
+    results = [p.communicate(timeout=120) for p in procs]
 
-    assert failed == []
-    assert sorted(opened, key=str).count((None, head_revision())) == 1  # exactly one migrated
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _, err in results]
+    changes = [out.strip() for out, _ in results]
+    assert changes.count(repr((None, head_revision()))) == 1, changes  # exactly one migrated
+    assert changes.count(repr((head_revision(), head_revision()))) == 3, changes
     db = StoreDatabase(store_url)
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
     assert _differences(db) == []
+
+
+def test_threads_opening_stores_at_once_each_get_a_whole_schema(store_url, tmp_path):
+    """Alembic's context is process-global: threads migrating at once, here a shared database and an
+    SQLite file of their own each, must not run each other's operations."""
+    start = threading.Barrier(4)
+    failed: list[BaseException] = []
+
+    def open_store(i: int) -> None:
+        start.wait()
+        try:
+            for url in (store_url, f"sqlite:///{tmp_path / f'own-{i}.db'}"):
+                assert _differences(StoreDatabase(url)) == []
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    assert failed == [] and not any(t.is_alive() for t in threads)
 
 
 def test_a_database_migrated_by_a_newer_aisle_is_refused_with_what_to_do(store_url):
