@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from aisle.cli_db import db_app
 from assistant.config import Settings
 from assistant.errors import AisleError, KnowledgeError
 from knowledge.sample_stores import DEFAULT_STORE, SAMPLE_STORES
@@ -190,6 +191,8 @@ def serve(
                        f"output in {services.settings.data_dir / LOG_FILE})")
         serve_app(services, host or s.host, port or s.port)
 
+
+app.add_typer(db_app, name="db")
 
 scorer_app = typer.Typer(help="The fine-tuned interest scorer.", no_args_is_help=True)
 app.add_typer(scorer_app, name="scorer")

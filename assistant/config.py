@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -232,7 +232,9 @@ class Settings(BaseSettings):
             self.models_dir = self.data_dir / "models"
 
     def now(self) -> datetime:
-        return self.clock or datetime.now()
+        """The time as the store keeps it: naive UTC, like every stored timestamp (``knowledge.schemas``),
+        whatever the server's time zone."""
+        return self.clock or datetime.now(UTC).replace(tzinfo=None)
 
     @classmethod
     def settings_customise_sources(

@@ -39,3 +39,7 @@ class StoreBusy(StoreWriteError):
 
 class WriteDeferred(StoreWriteError):
     """The database refused the write for another reason (I/O error, read-only file) after it was journaled."""
+
+
+class SchemaTooNew(KnowledgeError):
+    """The store's database was migrated by a newer Aisle than this one."""

@@ -35,6 +35,11 @@ def _to_naive_utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[datetime, AfterValidator(_to_naive_utc)]
 
+# The longest id, category or SKU the store's tables hold (their VARCHAR columns). SQLite would store a
+# longer one anyway, PostgreSQL refuses the whole import: a longer one is a bad row on both.
+ID_MAX = 64
+EMAIL_MAX = 256
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -98,7 +103,7 @@ def _above(compare_at: float | None, price: float | None, what: str) -> float | 
 class Variant(_Record):
     _LATER_FIELDS = frozenset({"price", "compare_at_price"})
 
-    sku: str = Field(min_length=1)
+    sku: str = Field(min_length=1, max_length=ID_MAX)
     color: str | None = None
     size: str | None = None
     stock: int = Field(ge=0)
@@ -122,10 +127,10 @@ class Variant(_Record):
 class Product(_Record):
     _LATER_FIELDS = frozenset({"compare_at_price", "image_url", "url"})
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    id: str = Field(min_length=1, max_length=ID_MAX, pattern=r"^[A-Za-z0-9._-]+$")
     title: str = Field(min_length=2, max_length=200)
     brand: str = Field(min_length=1)
-    category: str = Field(min_length=1)
+    category: str = Field(min_length=1, max_length=ID_MAX)
     subcategory: str = ""
     price: Price  # may be left out when every variant has its own price: then the lowest of them
     compare_at_price: Price | None = None  # the "was" price, above ``price``
@@ -327,9 +332,9 @@ class FaqEntry(_Record):
 
 
 class Customer(_Record):
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    id: str = Field(min_length=1, max_length=ID_MAX, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     city: str = ""
     joined: date | None = None
 
@@ -352,8 +357,8 @@ class OrderItem(_Record):
 
 
 class Order(_Record):
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
-    customer_id: str
+    id: str = Field(min_length=1, max_length=ID_MAX, pattern=r"^[A-Za-z0-9._-]+$")
+    customer_id: str = Field(max_length=ID_MAX)
     status: OrderStatus
     placed_at: UtcDatetime
     updated_at: UtcDatetime
@@ -384,11 +389,11 @@ class EventType(StrEnum):
 
 
 class Interaction(_Record):
-    customer_id: str
-    product_id: str
+    customer_id: str = Field(max_length=ID_MAX)
+    product_id: str = Field(max_length=ID_MAX)
     event: EventType
     ts: UtcDatetime
-    session_id: str = ""
+    session_id: str = Field(default="", max_length=ID_MAX)
 
 
 class Rating(StrEnum):

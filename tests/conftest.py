@@ -176,3 +176,12 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store's database on both engines Aisle runs on: an SQLite file in a folder not yet made
+    (the default), and a fresh PostgreSQL database (skipped where PostgreSQL is not running)."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'state' / 'aisle.db'}"

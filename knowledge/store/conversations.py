@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -30,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 
+from knowledge.store.columns import UtcDateTime
 from knowledge.store.database import StoreDatabase
 
 conversation_metadata = MetaData()
@@ -38,8 +38,8 @@ conversations = Table(
     "conversations", conversation_metadata,
     Column("session_id", String(64), primary_key=True),
     Column("customer_id", String(64), nullable=False, default=""),
-    Column("started", DateTime, nullable=False),
-    Column("updated", DateTime, nullable=False, index=True),
+    Column("started", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False, index=True),
     Column("ticket_id", String(32), nullable=False, default=""),
     Column("messages", Integer, nullable=False, default=0),
 )
@@ -53,7 +53,7 @@ messages = Table(
     Column("resolution", String(16), nullable=False, default=""),
     Column("sources", Text, nullable=False, default="{}"),  # JSON: product_ids, faq_ids, order_ids
     Column("author", String(64), nullable=False, default=""),  # the agent who sent it
-    Column("ts", DateTime, nullable=False, index=True),
+    Column("ts", UtcDateTime, nullable=False, index=True),
     Index("ix_messages_session", "session_id", "pk"),
 )
 
@@ -115,7 +115,6 @@ def _message(row: Any) -> Message:
 class ConversationStore:
     def __init__(self, db: StoreDatabase):
         self.db = db
-        conversation_metadata.create_all(db.engine)
 
     def _touch(self, conn: Any, session_id: str, customer_id: str, now: datetime, added: int,
                ticket_id: str | None = None) -> None:

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    DateTime,
     Engine,
     Float,
     Index,
@@ -36,10 +35,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from knowledge.schemas import Customer, EventType, FaqEntry, Feedback, Interaction, Order, Product, Rating
+from knowledge.store.columns import UtcDateTime
+from knowledge.store.conflicts import upsert_insert
 from knowledge.store.journal import Journal, JournalEntry, register_applier
+from knowledge.store.migrate import upgrade_schema
 
 BUSY_TIMEOUT = 5.0  # seconds a write waits for another writer's lock before "the store is busy"
 
@@ -69,7 +70,7 @@ orders = Table(
     Column("id", String(64), primary_key=True),
     Column("customer_id", String(64), index=True),
     Column("status", String(16), index=True),
-    Column("placed_at", DateTime, index=True),
+    Column("placed_at", UtcDateTime, index=True),
     Column("payload", Text, nullable=False),
 )
 interactions = Table(
@@ -78,7 +79,7 @@ interactions = Table(
     Column("customer_id", String(64), nullable=False),
     Column("product_id", String(64), nullable=False, index=True),
     Column("event", String(16), nullable=False),
-    Column("ts", DateTime, nullable=False),
+    Column("ts", UtcDateTime, nullable=False),
     Column("session_id", String(64), nullable=False, default=""),
     Column("weight", Float, nullable=False, default=1.0),
     UniqueConstraint("customer_id", "product_id", "event", "ts", name="uq_interaction"),
@@ -94,7 +95,7 @@ feedback = Table(
     Column("intent", String(32), nullable=False, default=""),
     Column("reply_text", Text, nullable=False, default=""),
     Column("product_ids", Text, nullable=False, default="[]"),  # JSON list
-    Column("ts", DateTime, nullable=False, index=True),
+    Column("ts", UtcDateTime, nullable=False, index=True),
     CheckConstraint("rating in ('up', 'down')", name="ck_feedback_rating"),
 )
 # Journal ids of the ratings and order actions already written (see knowledge/store/journal.py): claimed in
@@ -103,7 +104,7 @@ journal_applied = Table(
     "journal_applied", metadata,
     Column("id", String(40), primary_key=True),
     Column("kind", String(32), nullable=False),
-    Column("ts", DateTime, nullable=False),
+    Column("ts", UtcDateTime, nullable=False),
 )
 
 # Facts about the store itself, e.g. ``origin``: "demo" when ``aisle demo`` loaded the bundled store,
@@ -151,7 +152,8 @@ class StoreDatabase:
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout))
-        metadata.create_all(self.engine)
+        # the schema at the newest migration (knowledge/store/migrations/): (revision before, revision now)
+        self.schema_change = upgrade_schema(self.engine)
 
     # -- catalog and FAQ: the file is the full truth, so absent ids are deleted ---------------
     def _sync(self, table: Table, records: Sequence[Product] | Sequence[FaqEntry],
@@ -204,8 +206,8 @@ class StoreDatabase:
         if not rows:
             return 0
         with self.engine.begin() as conn:
-            if self.engine.dialect.name == "sqlite":
-                stmt = sqlite_insert(table)
+            stmt = upsert_insert(conn, table)
+            if stmt is not None:
                 keys = [k for k in rows[0] if k != "id"]
                 stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in keys})
                 conn.execute(stmt, rows)
@@ -273,6 +275,11 @@ class StoreDatabase:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
+            stmt = upsert_insert(conn, store_meta)
+            if stmt is not None:
+                stmt = stmt.values(key=key, value=value)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+                return
             conn.execute(delete(store_meta).where(store_meta.c.key == key))
             conn.execute(insert(store_meta).values(key=key, value=value))
 
@@ -292,13 +299,18 @@ class StoreDatabase:
         if not rows:
             return 0
         with self.engine.begin() as conn:
-            before = conn.execute(select(func.count()).select_from(interactions)).scalar_one()
-            if self.engine.dialect.name == "sqlite":
-                conn.execute(sqlite_insert(interactions).on_conflict_do_nothing(), rows)
-            else:
-                conn.execute(insert(interactions), rows)
-            after = conn.execute(select(func.count()).select_from(interactions)).scalar_one()
-        return int(after - before)
+            stmt = upsert_insert(conn, interactions)
+            if stmt is not None:  # the rows that were new come back; a stored event is skipped
+                added = conn.execute(stmt.on_conflict_do_nothing().returning(interactions.c.pk), rows).all()
+                return len(added)
+            key = interactions.c
+            new = [r for r in rows if conn.execute(select(key.pk).where(
+                key.customer_id == r["customer_id"], key.product_id == r["product_id"], key.event == r["event"],
+                key.ts == r["ts"])).first() is None]
+            new = list({(r["customer_id"], r["product_id"], r["event"], r["ts"]): r for r in new}.values())
+            if new:
+                conn.execute(insert(interactions), new)
+        return len(new)
 
     def _events(self, query: Any) -> list[Interaction]:
         c = interactions.c
@@ -369,10 +381,11 @@ class StoreDatabase:
 def claim_write(conn: Any, journal_id: str, kind: str, ts: Any) -> bool:
     """Record, inside the write's own transaction, that journal entry ``journal_id`` is applied;
     False (and nothing recorded) when it already was."""
-    if conn.dialect.name == "sqlite":
-        done = conn.execute(sqlite_insert(journal_applied).on_conflict_do_nothing()
-                            .values(id=journal_id, kind=kind, ts=ts))
-        return bool(done.rowcount == 1)
+    stmt = upsert_insert(conn, journal_applied)
+    if stmt is not None:  # one statement: of two processes claiming at once, exactly one inserts
+        claim = stmt.values(id=journal_id, kind=kind, ts=ts).on_conflict_do_nothing()
+        # RETURNING names the row inserted; psycopg's rowcount for an INSERT is not one to rely on
+        return conn.execute(claim.returning(journal_applied.c.id)).first() is not None
     if conn.execute(select(journal_applied.c.id).where(journal_applied.c.id == journal_id)).first():
         return False
     conn.execute(insert(journal_applied).values(id=journal_id, kind=kind, ts=ts))

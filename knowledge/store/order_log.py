@@ -18,9 +18,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select, update
 
 from knowledge.schemas import Order
+from knowledge.store.columns import UtcDateTime
 from knowledge.store.database import StoreDatabase, claim_write, orders
 from knowledge.store.journal import JournalEntry, journaled, register_applier
 
@@ -29,7 +30,7 @@ log_metadata = MetaData()
 order_actions = Table(
     "order_actions", log_metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("ts", DateTime, nullable=False, index=True),
+    Column("ts", UtcDateTime, nullable=False, index=True),
     Column("session_id", String(64), nullable=False, index=True),
     Column("actor", String(64), nullable=False),  # "shopper" or "agent:<name>"
     Column("customer_id", String(64), nullable=False, default=""),
@@ -48,7 +49,7 @@ service_requests = Table(
     Column("new_sku", String(64), nullable=True),
     Column("reason", String(32), nullable=False, default=""),
     Column("status", String(16), nullable=False, default="requested"),
-    Column("ts", DateTime, nullable=False),
+    Column("ts", UtcDateTime, nullable=False),
 )
 
 
@@ -94,7 +95,6 @@ class OrderLog:
 
     def __init__(self, db: StoreDatabase):
         self.db = db
-        log_metadata.create_all(db.engine)
 
     @staticmethod
     def _row(entry: ActionEntry, now: datetime) -> dict[str, Any]:

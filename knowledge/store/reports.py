@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from knowledge.schemas import EventType, Rating
-from knowledge.store.conversations import ConversationStore, Resolution, Role, conversations, messages
+from knowledge.store.conversations import Resolution, Role, conversations, messages
 from knowledge.store.database import StoreDatabase, feedback, interactions
 
 RESOLUTIONS = [r.value for r in Resolution]
@@ -55,7 +55,6 @@ class StoreReports:
 
     def __init__(self, db: StoreDatabase):
         self.db = db
-        ConversationStore(db)  # creates the conversation tables if they are missing
 
     # -- the window ---------------------------------------------------------------------------
     def latest_day(self) -> date:

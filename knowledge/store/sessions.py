@@ -15,9 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Column, MetaData, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from knowledge.store.columns import UtcDateTime
 from knowledge.store.database import StoreDatabase
 
 session_metadata = MetaData()
@@ -27,12 +28,12 @@ issued_sessions = Table(
     Column("session_id", String(64), primary_key=True),
     Column("customer_id", String(64), nullable=False, default=""),  # "" = a guest
     Column("signed_in_by", String(16), nullable=False),  # guest | token | demo | cli
-    Column("issued", DateTime, nullable=False),
+    Column("issued", UtcDateTime, nullable=False),
 )
 used_tokens = Table(
     "used_embed_tokens", session_metadata,
     Column("jti", String(128), primary_key=True),
-    Column("expires", DateTime, nullable=False, index=True),
+    Column("expires", UtcDateTime, nullable=False, index=True),
 )
 
 SESSION_ID_BYTES = 24  # 192 bits from ``secrets``: 32 URL-safe characters
@@ -61,7 +62,6 @@ class SessionRegistry:
 
     def __init__(self, db: StoreDatabase):
         self.db = db
-        session_metadata.create_all(db.engine)
 
     def issue(self, customer_id: str | None, signed_in_by: str, now: datetime) -> str:
         session_id = new_session_id()

@@ -8,8 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select, update
 
+from knowledge.store.columns import UtcDateTime
 from knowledge.store.database import StoreDatabase
 
 ticket_metadata = MetaData()
@@ -24,8 +25,8 @@ handoff_tickets = Table(
     Column("transcript", Text, nullable=False, default="[]"),  # JSON list of {role, text}
     Column("order_ids", Text, nullable=False, default="[]"),  # JSON list
     Column("status", String(16), nullable=False, default="open", index=True),
-    Column("created", DateTime, nullable=False, index=True),
-    Column("closed", DateTime, nullable=True),
+    Column("created", UtcDateTime, nullable=False, index=True),
+    Column("closed", UtcDateTime, nullable=True),
 )
 
 
@@ -69,7 +70,6 @@ def _pk(ticket_id: str) -> int:
 class TicketStore:
     def __init__(self, db: StoreDatabase):
         self.db = db
-        ticket_metadata.create_all(db.engine)
 
     def open_for(self, session_id: str) -> Ticket | None:
         """The session's open ticket, if any: one conversation never opens two at once."""

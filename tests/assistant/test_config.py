@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -125,3 +125,20 @@ def test_explicit_paths_are_kept(tmp_path: Path) -> None:
 def test_clock_pins_now() -> None:
     pinned = datetime(2026, 1, 2, 3, 4)
     assert Settings(clock=pinned).now() == pinned
+
+
+def test_the_stores_clock_is_naive_utc_whatever_the_servers_time_zone(monkeypatch, tmp_path):
+    """Stored timestamps are naive UTC (orders' ``placed_at``, events): the clock that stamps sessions,
+    turns and tickets, and that policy windows are measured with, must be too."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9, no daylight saving
+    time.tzset()
+    try:
+        now = Settings(data_dir=tmp_path).now()
+        utc = datetime.now(UTC).replace(tzinfo=None)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert now.tzinfo is None
+    assert abs((utc - now).total_seconds()) < 60

@@ -22,8 +22,8 @@ def product(pid: str) -> Product:
 
 
 @pytest.fixture
-def db(tmp_path) -> StoreDatabase:
-    db = StoreDatabase(f"sqlite:///{tmp_path / 'aisle.db'}")
+def db(store_url) -> StoreDatabase:
+    db = StoreDatabase(store_url)
     db.sync_products([product("P1"), product("P2"), product("P3")])
     db.upsert_customers([Customer(id="C1", name="Ann", email="ann@example.com")])
     return db

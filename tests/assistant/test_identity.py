@@ -22,8 +22,8 @@ CUSTOMERS = {"C001", "W-77"}
 
 
 @pytest.fixture
-def registry() -> SessionRegistry:
-    return SessionRegistry(StoreDatabase("sqlite:///:memory:"))
+def registry(store_url) -> SessionRegistry:
+    return SessionRegistry(StoreDatabase(store_url))
 
 
 def _tokens(registry: SessionRegistry, secret: str = SECRET, max_ttl_s: int = 3600) -> EmbedTokens:

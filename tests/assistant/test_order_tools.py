@@ -48,8 +48,8 @@ PHONES = OrderItem(product_id="ELE-1", title=HEADPHONES.title, quantity=1, unit_
 
 
 @pytest.fixture
-def tools(tmp_path) -> OrderTools:
-    db = StoreDatabase(f"sqlite:///{tmp_path / 'store.db'}")
+def tools(store_url) -> OrderTools:
+    db = StoreDatabase(store_url)
     db.upsert_orders([
         _order("MM-1", OrderStatus.PENDING, JACKET_M),
         _order("MM-2", OrderStatus.DELIVERED, JACKET_M, PHONES, delivered_days_ago=20),

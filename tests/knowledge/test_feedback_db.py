@@ -22,8 +22,8 @@ def rating(value: str, minutes: int = 0, **extra) -> Feedback:
 
 
 @pytest.fixture
-def db(tmp_path) -> StoreDatabase:
-    return StoreDatabase(f"sqlite:///{tmp_path / 'aisle.db'}")
+def db(store_url) -> StoreDatabase:
+    return StoreDatabase(store_url)
 
 
 def test_a_rating_round_trips_with_its_product_ids(db):
@@ -83,3 +83,21 @@ def test_the_table_itself_rejects_a_bad_rating(db):
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
         conn.execute(insert(feedback).values(**row))
     assert db.count("feedback") == 0
+
+
+def test_a_journal_replay_applies_a_rating_once_on_every_engine(db, tmp_path):
+    """A process killed between the commit and the journal's 'done' mark: the replay finds the rating
+    already applied (its journal id is claimed in ``journal_applied``) and stores nothing twice."""
+    from knowledge.store.journal import Journal, apply_entry
+
+    journal = Journal(tmp_path / "journal")
+    payload = rating("up").model_dump(mode="json")
+    entry_id = journal.append("feedback", payload, "rating")
+    [entry] = journal.pending()
+    assert entry.id == entry_id and apply_entry(db, entry)  # committed; the 'done' line never written
+
+    report = journal.replay(db)
+
+    assert (report.applied, report.already, report.left) == (0, 1, 0)
+    assert db.feedback_counts() == {"up": 1, "down": 0}
+    assert journal.pending() == []

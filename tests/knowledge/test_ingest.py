@@ -23,8 +23,8 @@ def _write(path: Path, rows: list[dict]) -> Path:
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> StoreDatabase:
-    db = StoreDatabase(f"sqlite:///{tmp_path / 'store.db'}")
+def db(store_url: str, tmp_path: Path) -> StoreDatabase:
+    db = StoreDatabase(store_url)
     ingest_files(db, catalog=_write(tmp_path / "v1.jsonl", [_product("A"), _product("B"), _product("C")]))
     return db
 
@@ -55,3 +55,18 @@ def test_a_missing_file_stops_the_import_before_any_write(db, tmp_path) -> None:
     with pytest.raises(ImportFileError, match="no such file"):
         ingest_files(db, catalog=new_catalog, faq=tmp_path / "missing.jsonl")
     assert [p.id for p in db.products()] == ["A", "B", "C"]
+
+
+def test_a_value_longer_than_its_column_is_a_bad_row_on_every_engine(db, tmp_path) -> None:
+    """SQLite would store a 65-character category; PostgreSQL would refuse the whole import. Both report
+    the row and store the rest."""
+    long_category = {**_product("D"), "category": "c" * 65}
+    report = ingest_files(db, catalog=_write(tmp_path / "v5.jsonl", [_product("A"), long_category]),
+                          customers=_write(tmp_path / "c.jsonl", [
+                              {"id": "C" * 65, "name": "Too Long", "email": "x@example.com"},
+                              {"id": "C1", "name": "Fine", "email": "f@example.com"}]))
+    errors = {f.kind: [(e.line, str(e)) for e in f.errors] for f in report.files}
+    assert [line for line, _ in errors["catalog"]] == [2] and "64" in errors["catalog"][0][1]
+    assert [line for line, _ in errors["customers"]] == [1]
+    assert [p.id for p in db.products()] == ["A", "B", "C"]  # a file with a bad row deletes nothing
+    assert [c.id for c in db.customers()] == ["C1"]

@@ -17,8 +17,8 @@ D3 = D1 + timedelta(days=2)
 
 
 @pytest.fixture
-def db(tmp_path) -> StoreDatabase:
-    return StoreDatabase("sqlite:///" + str(tmp_path / "r.db"))
+def db(store_url) -> StoreDatabase:
+    return StoreDatabase(store_url)
 
 
 def turn(store: ConversationStore, session: str, intent: str, resolution: Resolution, now: datetime,

@@ -16,8 +16,8 @@ NOW = datetime(2026, 11, 23, 12, 0)
 
 
 @pytest.fixture
-def store(tmp_path) -> TicketStore:
-    return TicketStore(StoreDatabase(f"sqlite:///{tmp_path / 'store.db'}"))
+def store(store_url) -> TicketStore:
+    return TicketStore(StoreDatabase(store_url))
 
 
 def test_one_open_ticket_per_session_and_a_first_come_queue(store: TicketStore) -> None:
