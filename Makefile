@@ -60,7 +60,7 @@ $(DEV_STAMP): $(STAMP)
 # The lock (every package, all extras, every platform and Python >= 3.11, wheels only) and the floors
 # (each direct dependency at its pyproject.toml floor, torch at the pin above, for `make test-floors`).
 # uv keeps the versions already in the lock unless UPGRADE=1 asks for the newest.
-UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --only-binary :all: --python-version 3.11 $(if $(UPGRADE),--upgrade)
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --only-binary :all: --python-version 3.11$(if $(UPGRADE), --upgrade)
 lock: $(STAMP)  ## regenerate requirements/lock.txt and requirements/floors.txt from pyproject.toml
 	$(PIP) install --no-compile -c $(LOCK) $(PIP_OPTS) uv
 	$(UV_COMPILE) --universal --all-extras pyproject.toml requirements/tools.in -o $(LOCK)
