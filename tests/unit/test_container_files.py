@@ -139,8 +139,9 @@ def test_the_lock_the_image_installs_from_exists() -> None:
 def test_the_topology_runs_the_replicas_behind_nginx() -> None:
     services = COMPOSE["services"]
     assert services["init"]["command"] == ["aisle", "demo"]
+    assert services["aisle-1"]["command"] == ["aisle", "serve"]
+    assert services["aisle-2"]["command"] == ["aisle", "serve", "--no-train-scorer"], "one replica trains the scorer"
     for replica in ("aisle-1", "aisle-2"):
-        assert services[replica]["command"] == ["aisle", "serve"]
         assert services[replica]["depends_on"]["init"]["condition"] == "service_completed_successfully"
         assert "aisle-data:/data" in services[replica]["volumes"]
         port = compose_env()["AISLE_UI__PORT"]
