@@ -253,7 +253,8 @@ def recommender_evaluate(
     limit: Annotated[int | None, typer.Option(help="score only the first N test cases")] = None,
     scorer: Annotated[bool, typer.Option(help="fine-tune the interest scorer (minutes) for the full pipeline")] = True,
     scorer_out: Annotated[Path | None, typer.Option(help="keep the fine-tuned scorer in this folder")] = None,
-    rerank_depth: Annotated[int, typer.Option(min=1, help="candidates the scorer re-scores per case")] = 20,
+    scorer_use: Annotated[str, typer.Option(help="how the list model uses the scorer: feature or blend")] = "feature",
+    rerank_depth: Annotated[int, typer.Option(min=1, help="candidates the scorer's hard negatives come from")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """HR@5/10 and NDCG@5/10 over full-catalogue ranking, for the pipeline and its baselines."""
@@ -263,8 +264,13 @@ def recommender_evaluate(
     from knowledge.retrieval.embed import SentenceTransformerEmbedder
     from recommender.offline.cases import load_cases, load_items
     from recommender.offline.evaluate import evaluate
+    from recommender.offline.pipeline import ScorerOptions
 
     settings = Settings()
+    try:
+        options = ScorerOptions(use=scorer_use, rerank_depth=rerank_depth)
+    except ValueError as exc:
+        _fail(exc)
     try:
         catalogue = load_items(items)
         train_cases, test_cases = load_cases(train, catalogue), load_cases(test, catalogue)
@@ -275,7 +281,7 @@ def recommender_evaluate(
         report = evaluate(catalogue, train_cases, test_cases, embedder, limit=limit, progress=not as_json,
                           scorer_dir=(scorer_out or Path(scratch) / "scorer") if scorer else None,
                           base_model=(settings.embedder.model or minilm_dir()) if scorer else None,
-                          rerank_depth=rerank_depth)
+                          scorer_options=options)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
