@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from recommender.metrics import ndcg_at_k, paired_bootstrap
-from recommender.offline.learned import CandidateList, LearnedRanker, ListwiseModel
+from recommender.offline.learned import FEATURES, CandidateList, LearnedRanker, ListwiseModel
 
 INTEREST_FEATURES = ("interest", "interest_vs_best", "interest_scored")
 HALVES = 2
@@ -83,6 +84,35 @@ class TrainingLists:
     halves: np.ndarray
 
 
+BlendRow = tuple[list[str], np.ndarray, np.ndarray, str]  # top candidates, list-model scores, log-odds, target
+
+
+def training_lists(learned: LearnedRanker, lists: Sequence[CandidateList],
+                   cases: Sequence[tuple[str, Sequence[str], str]], halves: Sequence[int],
+                   interest_for: Callable[[int], Interest], depth: int, progress: bool = False
+                   ) -> tuple[TrainingLists, list[BlendRow]]:
+    """The out-of-fold ``lists`` whose target is among their candidates, with interest columns from
+    ``interest_for(half)`` (the scorer that did not train on that half); and the same scores as
+    rows for tuning a fixed blend weight, to compare the two ways on the same held-out scores."""
+    index = {item: i for i, item in enumerate(learned.ids)}
+    features, targets, kept, rows = [], [], [], []
+    for i, found in enumerate(tqdm(lists, desc="scoring the training lists", disable=not progress)):
+        hit = np.flatnonzero(found.items == index.get(cases[i][2], -1))
+        if not len(hit) or len(found.items) != learned.features.depth:
+            continue
+        x = with_interest(learned, found, cases[i][1], interest_for(halves[i]), depth)
+        features.append(x)
+        targets.append(int(hit[0]))
+        kept.append(halves[i])
+        plain = learned.model.score(found.features)
+        top = np.argsort(-plain, kind="stable")[:depth]
+        rows.append(([learned.ids[j] for j in found.items[top]], plain[top], x[top, -len(INTEREST_FEATURES)],
+                     cases[i][2]))
+    width = len(FEATURES) + len(INTEREST_FEATURES)
+    stacked = np.stack(features) if features else np.zeros((0, learned.features.depth, width), dtype=np.float32)
+    return TrainingLists(stacked, np.array(targets, dtype=np.int64), np.array(kept, dtype=np.int64)), rows
+
+
 def fit_interest_model(lists: TrainingLists, model: ListwiseModel | None = None,
                        progress: bool = False) -> ListwiseModel:
     return (model or ListwiseModel()).fit(lists.features, lists.targets, progress=progress)
@@ -90,20 +120,22 @@ def fit_interest_model(lists: TrainingLists, model: ListwiseModel | None = None,
 
 def cross_validated_gain(lists: TrainingLists, make_model: Callable[[], ListwiseModel],
                          resamples: int = 2000) -> dict[str, float]:
-    """NDCG@10 of the list model with the interest features against the same model without them,
-    each trained on one half of the training lists and judged on the other (then the other way):
-    a paired bootstrap over the judged lists. Its ``low`` above zero is the scorer's licence."""
-    plain_width = lists.features.shape[-1] - len(INTEREST_FEATURES)
+    """NDCG@10 of the list model with the scorer's log-odds against the same model without them
+    (the "scored" indicator kept in both: it marks the plain list model's top, which is no news from
+    the scorer), each trained on one half of the training lists and judged on the other, then the
+    other way: a paired bootstrap over the judged lists. Its ``low`` above zero is the scorer's licence."""
+    blind = lists.features.copy()
+    blind[..., -len(INTEREST_FEATURES) : -1] = 0.0  # log-odds columns; the indicator is the last
     without: list[float] = []
     with_: list[float] = []
     for half in range(HALVES):
         train, judge = lists.halves != half, lists.halves == half
         if not train.any() or not judge.any():
             continue
-        for width, out in ((plain_width, without), (lists.features.shape[-1], with_)):
-            fitted = make_model().fit(lists.features[train][..., :width], lists.targets[train])
-            for features, target in zip(lists.features[judge][..., :width], lists.targets[judge], strict=True):
-                order = np.argsort(-fitted.score(features), kind="stable")
+        for features, out in ((blind, without), (lists.features, with_)):
+            fitted = make_model().fit(features[train], lists.targets[train])
+            for x, target in zip(features[judge], lists.targets[judge], strict=True):
+                order = np.argsort(-fitted.score(x), kind="stable")
                 out.append(ndcg_at_k([str(i) for i in order], str(target), 10))
     if len(without) < 2:
         return {}

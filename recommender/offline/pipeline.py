@@ -37,13 +37,11 @@ from recommender.offline.blend import BlendWeights, tune_weights
 from recommender.offline.cases import EvalItem
 from recommender.offline.interest import (
     HALVES,
-    INTEREST_FEATURES,
     InterestRanker,
-    TrainingLists,
     cross_validated_gain,
     fit_interest_model,
     half_of_fold,
-    with_interest,
+    training_lists,
 )
 from recommender.offline.learned import (
     LearnedRanker,
@@ -245,24 +243,11 @@ def _fit_as_feature(pipeline: NextItemPipeline, fit: PipelineFit, oof: OutOfFold
     fit.seconds["scorer fine-tune"] = round(time.perf_counter() - start, 2)
 
     start = time.perf_counter()
-    index = {item: i for i, item in enumerate(learned.ids)}
-    features, targets, kept_halves, rows = [], [], [], []
-    for i, found in enumerate(tqdm(oof.lists, desc="scoring the training lists", disable=not progress)):
-        hit = np.flatnonzero(found.items == index.get(cases[i][2], -1))
-        if not len(hit) or len(found.items) != learned.features.depth:
-            continue
-        other = scorers[(halves[i] + 1) % HALVES]  # never the scorer that trained on this shopper
-        x = with_interest(learned, found, cases[i][1], partial(pipeline.interest, scorer=other), o.feature_depth)
-        features.append(x)
-        targets.append(int(hit[0]))
-        kept_halves.append(halves[i])
-        plain = learned.model.score(found.features)
-        top = np.argsort(-plain, kind="stable")[: o.feature_depth]
-        scored = x[top, -len(INTEREST_FEATURES)]
-        rows.append(([learned.ids[j] for j in found.items[top]], plain[top], scored, cases[i][2]))
-    if not features:
+    lists, rows = training_lists(learned, oof.lists, cases, halves,
+                                 lambda half: partial(pipeline.interest, scorer=scorers[(half + 1) % HALVES]),
+                                 o.feature_depth, progress)
+    if not len(lists.targets):
         return
-    lists = TrainingLists(np.stack(features), np.array(targets), np.array(kept_halves))
     fit.interest_feature_gain = cross_validated_gain(lists, ListwiseModel)
     fit.interest_model = fit_interest_model(lists, progress=progress)
     _tune_weight(fit, rows)  # the fixed-weight alternative on the same held-out scores, for the report
