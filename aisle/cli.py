@@ -288,8 +288,13 @@ def recommender_evaluate(
     typer.echo(f"{report.items} items, {report.train_cases} train cases, {report.test_cases} test cases; "
                f"item embedding {report.embed_seconds}s; fitting (s): {report.fit_seconds}")
     if scorer:
-        typer.echo(f"interest scorer: {report.scorer_pairs} pairs, weight {report.interest_weight} "
-                   f"(held-out NDCG@10 by weight: {report.interest_tuning_ndcg10})")
+        typer.echo(f"interest scorer: {report.scorer_pairs} pairs; as a fixed weight, held-out NDCG@10 by weight: "
+                   f"{report.interest_tuning_ndcg10}")
+        if report.interest_feature_gain:
+            typer.echo(f"  as a list-model feature, cross-validated on train: {report.interest_feature_gain}")
+        for name, gain in report.scorer_variants.items():
+            typer.echo(f"  {name} vs the list model alone (test): {gain['relative']:+.1%} NDCG@10 "
+                       f"(95% interval {gain['relative_low']:+.1%} to {gain['relative_high']:+.1%})")
     typer.echo(f"{'method':<28}{'HR@5':>8}{'NDCG@5':>8}{'HR@10':>8}{'NDCG@10':>9}{'ms/case':>9}")
     for name, m in report.methods.items():
         typer.echo(f"{name:<28}{m['HR@5']:>8.4f}{m['NDCG@5']:>8.4f}{m['HR@10']:>8.4f}{m['NDCG@10']:>9.4f}"

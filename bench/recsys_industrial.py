@@ -46,6 +46,8 @@ def main() -> int:
     parser.add_argument("--cache-embeddings", action="store_true",
                         help="keep item and history vectors in bench/results (faster reruns; the un-fine-tuned "
                              "MiniLM's ms/case is then not comparable)")
+    parser.add_argument("--scorer-out", type=Path, default=None,
+                        help="where the fine-tuned scorers go (default bench/results/recsys_industrial/scorer)")
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/recsys_industrial.json")
     args = parser.parse_args()
     source = dataset_dir(REPO)
@@ -73,7 +75,7 @@ def main() -> int:
         embedder = CachedEmbedder(embedder, results / "embeddings.npz")  # type: ignore[assignment]
     report = evaluate(items, load_cases(paths["train"], items), load_cases(paths["test"], items),
                       embedder, limit=args.limit, progress=False,
-                      scorer_dir=None if args.no_scorer else results / "scorer",
+                      scorer_dir=None if args.no_scorer else args.scorer_out or results / "scorer",
                       base_model=None if args.no_scorer else minilm_dir(), scorer_options=options)
     if args.cache_embeddings:
         embedder.save()  # type: ignore[attr-defined]
