@@ -246,7 +246,8 @@ def recommender_evaluate(
     limit: Annotated[int | None, typer.Option(help="score only the first N test cases")] = None,
     scorer: Annotated[bool, typer.Option(help="fine-tune the interest scorer (minutes) for the full pipeline")] = True,
     scorer_out: Annotated[Path | None, typer.Option(help="keep the fine-tuned scorer in this folder")] = None,
-    rerank_depth: Annotated[int, typer.Option(min=1, help="candidates the scorer re-scores per case")] = 20,
+    scorer_use: Annotated[str, typer.Option(help="how the list model uses the scorer: feature or blend")] = "feature",
+    rerank_depth: Annotated[int, typer.Option(min=1, help="candidates the scorer's hard negatives come from")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """HR@5/10 and NDCG@5/10 over full-catalogue ranking, for the pipeline and its baselines."""
@@ -256,8 +257,13 @@ def recommender_evaluate(
     from knowledge.retrieval.embed import SentenceTransformerEmbedder
     from recommender.offline.cases import load_cases, load_items
     from recommender.offline.evaluate import evaluate
+    from recommender.offline.pipeline import ScorerOptions
 
     settings = Settings()
+    try:
+        options = ScorerOptions(use=scorer_use, rerank_depth=rerank_depth)
+    except ValueError as exc:
+        _fail(exc)
     try:
         catalogue = load_items(items)
         train_cases, test_cases = load_cases(train, catalogue), load_cases(test, catalogue)
@@ -268,15 +274,20 @@ def recommender_evaluate(
         report = evaluate(catalogue, train_cases, test_cases, embedder, limit=limit, progress=not as_json,
                           scorer_dir=(scorer_out or Path(scratch) / "scorer") if scorer else None,
                           base_model=(settings.embedder.model or minilm_dir()) if scorer else None,
-                          rerank_depth=rerank_depth)
+                          scorer_options=options)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
         return
     typer.echo(f"{report.items} items, {report.train_cases} train cases, {report.test_cases} test cases; "
                f"item embedding {report.embed_seconds}s; fitting (s): {report.fit_seconds}")
     if scorer:
-        typer.echo(f"interest scorer: {report.scorer_pairs} pairs, weight {report.interest_weight} "
-                   f"(held-out NDCG@10 by weight: {report.interest_tuning_ndcg10})")
+        typer.echo(f"interest scorer: {report.scorer_pairs} pairs; as a fixed weight, held-out NDCG@10 by weight: "
+                   f"{report.interest_tuning_ndcg10}")
+        if report.interest_feature_gain:
+            typer.echo(f"  as a list-model feature, cross-validated on train: {report.interest_feature_gain}")
+        for name, gain in report.scorer_variants.items():
+            typer.echo(f"  {name} vs the list model alone (test): {gain['relative']:+.1%} NDCG@10 "
+                       f"(95% interval {gain['relative_low']:+.1%} to {gain['relative_high']:+.1%})")
     typer.echo(f"{'method':<28}{'HR@5':>8}{'NDCG@5':>8}{'HR@10':>8}{'NDCG@10':>9}{'ms/case':>9}")
     for name, m in report.methods.items():
         typer.echo(f"{name:<28}{m['HR@5']:>8.4f}{m['NDCG@5']:>8.4f}{m['HR@10']:>8.4f}{m['NDCG@10']:>9.4f}"

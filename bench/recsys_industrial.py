@@ -36,6 +36,18 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="score only the first N test cases")
     parser.add_argument("--no-scorer", action="store_true", help="skip fine-tuning the interest scorer")
     parser.add_argument("--scorer-cases", type=int, default=5000, help="training cases the scorer is fine-tuned on")
+    parser.add_argument("--scorer-use", choices=("feature", "blend"), default="feature",
+                        help="the scorer as a list-model feature (cross-fitted) or a fixed weight on top")
+    parser.add_argument("--scorer-loss", choices=("listwise", "bce"), default="listwise")
+    parser.add_argument("--scorer-negatives", type=int, default=4, help="hard negatives per training case")
+    parser.add_argument("--history-items", type=int, default=5, help="history items in the scorer's text")
+    parser.add_argument("--plain-history", action="store_true",
+                        help="the scorer's history text as before: titles only, oldest first")
+    parser.add_argument("--cache-embeddings", action="store_true",
+                        help="keep item and history vectors in bench/results (faster reruns; the un-fine-tuned "
+                             "MiniLM's ms/case is then not comparable)")
+    parser.add_argument("--scorer-out", type=Path, default=None,
+                        help="where the fine-tuned scorers go (default bench/results/recsys_industrial/scorer)")
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/recsys_industrial.json")
     args = parser.parse_args()
     source = dataset_dir(REPO)
@@ -48,14 +60,25 @@ def main() -> int:
     from knowledge.retrieval.embed import SentenceTransformerEmbedder
     from recommender.offline.cases import load_cases, load_items
     from recommender.offline.evaluate import FULL_PIPELINE, evaluate
+    from recommender.offline.pipeline import ScorerOptions
 
     results = REPO / "bench/results/recsys_industrial"
     paths = convert(source, results)
     items = load_items(paths["items"])
+    options = ScorerOptions(use=args.scorer_use, loss=args.scorer_loss, negatives=args.scorer_negatives,
+                            cases=args.scorer_cases, history_items=args.history_items,
+                            newest_first=not args.plain_history, brand=not args.plain_history)
+    embedder = SentenceTransformerEmbedder()
+    if args.cache_embeddings:
+        from bench.embedding_cache import CachedEmbedder
+
+        embedder = CachedEmbedder(embedder, results / "embeddings.npz")  # type: ignore[assignment]
     report = evaluate(items, load_cases(paths["train"], items), load_cases(paths["test"], items),
-                      SentenceTransformerEmbedder(), limit=args.limit, progress=False,
-                      scorer_dir=None if args.no_scorer else results / "scorer",
-                      base_model=None if args.no_scorer else minilm_dir(), scorer_cases=args.scorer_cases)
+                      embedder, limit=args.limit, progress=False,
+                      scorer_dir=None if args.no_scorer else args.scorer_out or results / "scorer",
+                      base_model=None if args.no_scorer else minilm_dir(), scorer_options=options)
+    if args.cache_embeddings:
+        embedder.save()  # type: ignore[attr-defined]
     pipeline = report.methods[FULL_PIPELINE]
     result = {
         "benchmark": "recsys_industrial", **report.to_dict(),

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -29,9 +29,19 @@ MAX_HISTORY_ITEMS = 5
 CARD_FILE = "aisle_scorer.json"
 
 
-def history_text(titles: Sequence[str], max_items: int = MAX_HISTORY_ITEMS) -> str:
-    """The shopper's most recent item titles, oldest first, newest last."""
-    return " | ".join(t.strip()[:120] for t in list(titles)[-max_items:])
+def history_text(titles: Sequence[str], max_items: int = MAX_HISTORY_ITEMS, newest_first: bool = False,
+                 title_chars: int = 120) -> str:
+    """The shopper's most recent item titles (``titles`` oldest first), oldest first unless ``newest_first``.
+
+    Newest first keeps the items that matter most when the tokenizer cuts a long history from its end.
+    """
+    recent = [t.strip()[:title_chars] for t in list(titles)[-max_items:]]
+    return " | ".join(reversed(recent) if newest_first else recent)
+
+
+LOSSES = ("bce", "listwise")  # train_cross_encoder's ``loss``
+Pairs = tuple[list[str], list[str], list[float]]  # (history text, item text, 0/1 label) rows
+Groups = tuple[list[str], list[str], list[list[str]]]  # (history text, next item text, hard negatives' texts)
 
 
 def build_pairs(
@@ -41,22 +51,53 @@ def build_pairs(
     negatives: Callable[[Sequence[str]], Sequence[str]] | Sequence[Sequence[str]],
     per_positive: int = 3,
     seed: int = 7,
-) -> tuple[list[str], list[str], list[float]]:
+    context: Callable[[Sequence[str]], str] | None = None,
+) -> Pairs:
     """(history text, candidate text, label) rows: each target with ``per_positive`` hard negatives,
-    drawn from ``negatives(history)`` or from ``negatives[i]`` for the i-th case."""
-    rng = random.Random(seed)
+    drawn from ``negatives(history)`` or from ``negatives[i]`` for the i-th case. ``context`` turns
+    a history into text (default: ``history_text`` of the titles)."""
     left: list[str] = []
     right: list[str] = []
     labels: list[float] = []
-    for i, (history, target) in enumerate(cases):
-        context = history_text([title(h) for h in history])
-        proposed = negatives(history) if callable(negatives) else negatives[i]
-        pool = [c for c in proposed if c != target and c not in history]
-        for item, label in [(target, 1.0)] + [(n, 0.0) for n in rng.sample(pool, min(per_positive, len(pool)))]:
-            left.append(context)
+    for history_, target, chosen in _sampled(cases, negatives, per_positive, seed):
+        said = context(history_) if context else history_text([title(h) for h in history_])
+        for item, label in [(target, 1.0)] + [(n, 0.0) for n in chosen]:
+            left.append(said)
             right.append(text(item))
             labels.append(label)
     return left, right, labels
+
+
+def build_groups(
+    cases: Sequence[tuple[Sequence[str], str]],
+    text: Callable[[str], str],
+    context: Callable[[Sequence[str]], str],
+    negatives: Sequence[Sequence[str]],
+    per_positive: int = 4,
+    seed: int = 7,
+) -> Groups:
+    """One (history text, target text, ``per_positive`` hard negatives' texts) group per case, for
+    the listwise loss; a case with fewer hard negatives than that is left out."""
+    groups: Groups = ([], [], [])
+    for history_, target, chosen in _sampled(cases, negatives, per_positive, seed):
+        if len(chosen) == per_positive:
+            groups[0].append(context(history_))
+            groups[1].append(text(target))
+            groups[2].append([text(n) for n in chosen])
+    return groups
+
+
+def _sampled(cases: Sequence[tuple[Sequence[str], str]],
+             negatives: Callable[[Sequence[str]], Sequence[str]] | Sequence[Sequence[str]], count: int, seed: int
+             ) -> list[tuple[Sequence[str], str, list[str]]]:
+    """Each case with up to ``count`` of its proposed negatives (never the target or a history item)."""
+    rng = random.Random(seed)
+    out = []
+    for i, (history_, target) in enumerate(cases):
+        proposed = negatives(history_) if callable(negatives) else negatives[i]
+        pool = [c for c in proposed if c != target and c not in history_]
+        out.append((history_, target, rng.sample(pool, min(count, len(pool)))))
+    return out
 
 
 def remove_abandoned_runs(folder: Path, older_than_s: float = 6 * 3600) -> list[Path]:
@@ -72,7 +113,7 @@ def remove_abandoned_runs(folder: Path, older_than_s: float = 6 * 3600) -> list[
 
 def train_cross_encoder(
     base_model: str | Path,
-    pairs: tuple[list[str], list[str], list[float]],
+    pairs: Pairs | Groups,
     out_dir: Path,
     card: dict[str, Any],
     epochs: int = 1,
@@ -81,15 +122,20 @@ def train_cross_encoder(
     max_length: int = 128,
     progress: bool = True,
     on_step: Callable[[str, int, int], None] | None = None,
+    loss: str = "bce",
 ) -> Path:
-    """Fine-tune ``base_model`` on ``pairs`` and save it with a model card at ``out_dir``;
-    ``on_step("fine-tuning", pairs done, pairs)`` after each training step."""
-    from datasets import Dataset
+    """Fine-tune ``base_model`` and save it with a model card at ``out_dir``; ``on_step("fine-tuning",
+    rows done, rows)`` after each training step.
+
+    ``loss="bce"``: ``pairs`` are labelled ``Pairs``, each judged alone (binary cross-entropy).
+    ``loss="listwise"``: ``pairs`` are ``Groups``; a softmax over each group's target and hard
+    negatives (plus one other group's target) asks for the target on top, as the ranking does.
+    """
     from sentence_transformers import CrossEncoder
     from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    left, right, labels = pairs
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     model = CrossEncoder(str(base_model), num_labels=1, max_length=max_length, local_files_only=True)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_runs(out_dir.parent)
@@ -100,20 +146,19 @@ def train_cross_encoder(
             learning_rate=learning_rate, warmup_steps=0.1, save_strategy="no", logging_strategy="no",
             report_to="none", use_cpu=True, dataloader_num_workers=0, disable_tqdm=not progress, seed=7,
         )
-        dataset = Dataset.from_dict({"history": left, "item": right, "label": labels})
+        dataset, objective, rows, positives = _training_data(model, pairs, loss)
         started = time.perf_counter()
-        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset,
-                                      loss=BinaryCrossEntropyLoss(model))
+        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=objective)
         if not progress:  # without tqdm, transformers prints its final metrics to stdout instead
             from transformers.trainer_callback import PrinterCallback
 
             trainer.remove_callback(PrinterCallback)
         if on_step is not None:
-            trainer.add_callback(_step_reporter(on_step, batch_size, len(labels)))
+            trainer.add_callback(_step_reporter(on_step, batch_size, rows))
         trainer.train()
         final = work / "model"
         model.save_pretrained(str(final))
-        card = {**card, "base_model": str(base_model), "pairs": len(labels), "positives": int(sum(labels)),
+        card = {**card, "base_model": str(base_model), "pairs": rows, "positives": positives, "loss": loss,
                 "epochs": epochs, "max_length": max_length, "train_seconds": round(time.perf_counter() - started, 1),
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds")}
         (final / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
@@ -121,6 +166,28 @@ def train_cross_encoder(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir
+
+
+def _training_data(model: Any, pairs: Pairs | Groups, loss: str) -> tuple[Any, Any, int, int]:
+    """The data set and loss object for ``loss``, the rows (pairs or groups) and the positives."""
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder.losses import (
+        BinaryCrossEntropyLoss,
+        MultipleNegativesRankingLoss,
+    )
+    from torch import nn
+
+    if loss == "bce":
+        left, right, labels = cast("Pairs", pairs)
+        columns: dict[str, list[Any]] = {"history": left, "item": right, "label": labels}
+        return Dataset.from_dict(columns), BinaryCrossEntropyLoss(model), len(labels), int(sum(labels))
+    contexts, targets, negatives = cast("Groups", pairs)
+    columns = {"history": contexts, "item": targets}
+    for n in range(len(negatives[0]) if negatives else 0):
+        columns[f"negative_{n + 1}"] = [group[n] for group in negatives]
+    # raw logits in the softmax (no sigmoid, no scale): the scorer's log-odds are what the list model reads
+    objective = MultipleNegativesRankingLoss(model, num_negatives=1, scale=1, activation_fn=nn.Identity())
+    return Dataset.from_dict(columns), objective, len(contexts), len(contexts)
 
 
 def _step_reporter(on_step: Callable[[str, int, int], None], batch_size: int, pairs: int) -> Any:

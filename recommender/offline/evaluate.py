@@ -19,7 +19,7 @@ from knowledge.retrieval.embed import Embedder
 from recommender.metrics import ndcg_at_k, paired_bootstrap, summarize
 from recommender.offline.blend import BlendWeights
 from recommender.offline.cases import EvalItem, NextItemCase
-from recommender.offline.pipeline import NextItemPipeline, fit_pipeline
+from recommender.offline.pipeline import NextItemPipeline, PipelineFit, ScorerOptions, fit_pipeline
 
 FULL_PIPELINE = "full pipeline"
 LIST_MODEL = "list model (no scorer)"
@@ -41,6 +41,9 @@ class EvalReport:
     scorer_pairs: int = 0
     interest_tuning_gain: dict[str, float] = field(default_factory=dict)
     scorer_vs_list_model: dict[str, Any] = field(default_factory=dict)  # NDCG@10, paired bootstrap on test
+    scorer_variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # each way of using it, as above
+    interest_feature_gain: dict[str, float] = field(default_factory=dict)  # "feature": cross-validated on train
+    scorer_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,14 +62,15 @@ def _run(name: str, rank: Callable[[Sequence[str]], list[str]], cases: Sequence[
 def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test: Sequence[NextItemCase],
              embedder: Embedder, limit: int | None = None, progress: bool = True,
              scorer_dir: Path | None = None, base_model: str | Path | None = None,
-             rerank_depth: int = 20, scorer_cases: int = 5000) -> EvalReport:
+             scorer_options: ScorerOptions | None = None) -> EvalReport:
     """Every method is fitted on ``train`` and ranks the full catalogue for each ``test`` history.
 
     Fine-tuning the interest scorer needs ``scorer_dir`` (where it is written) and ``base_model``
     (the bundled MiniLM); without them the full pipeline stops at the list model. With them, the
-    report also has the list model with the scorer at its best tuning weight against the list model
-    alone: NDCG@10 per test case, paired bootstrap (``scorer_vs_list_model``).
+    report also has each way of using the scorer against the list model alone: NDCG@10 per test
+    case, paired bootstrap (``scorer_variants``; ``scorer_vs_list_model`` for ``scorer_options.use``).
     """
+    options = scorer_options or ScorerOptions()
     test = list(test)[:limit] if limit else list(test)
     report = EvalReport(items=len(items), train_cases=len(train), test_cases=len(test))
     ids = list(items)
@@ -77,12 +81,14 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
     report.embed_seconds = round(time.perf_counter() - start, 2)
 
     train_rows = [(c.user_id, c.history, c.target) for c in train]
-    pipeline, fit = fit_pipeline(items, vectors, train_rows, scorer_dir, base_model, rerank_depth=rerank_depth,
-                                 scorer_cases=scorer_cases, progress=progress)
+    pipeline, fit = fit_pipeline(items, vectors, train_rows, scorer_dir, base_model, options, progress=progress)
     report.fit_seconds = {**fit.seconds, "total": round(sum(fit.seconds.values()), 2)}
     report.weights, report.tuning_ndcg10 = asdict(fit.blend_weights), round(fit.blend_tuning_ndcg10, 4)
     report.interest_weight, report.interest_tuning_ndcg10 = fit.interest_weight, fit.interest_tuning_ndcg10
     report.scorer_pairs, report.interest_tuning_gain = fit.scorer_pairs, fit.interest_tuning_gain
+    report.interest_feature_gain = fit.interest_feature_gain
+    if pipeline.scorer is not None:
+        report.scorer_options = asdict(options)
     blend = pipeline.learned.features.blend
 
     popular = blend.rank([], 10, BlendWeights(0, 0, 1, 0, 0))
@@ -95,14 +101,31 @@ def evaluate(items: Mapping[str, EvalItem], train: Sequence[NextItemCase], test:
         _run(FULL_PIPELINE, pipeline.rank, test, report, progress)
         return report
     alone = _run(LIST_MODEL, pipeline.learned.rank, test, report, progress)
-    weight = fit.interest_best_weight or 1.0  # the scorer's own effect, even where the pipeline leaves it out
-    scored = NextItemPipeline(pipeline.learned, items, pipeline.scorer, weight, rerank_depth)
-    name = f"{LIST_MODEL} + scorer (weight {weight})"
-    with_scorer = _run(name, scored.rank, test, report, progress)
-    report.scorer_vs_list_model = {"method": name, **paired_bootstrap(alone, with_scorer, resamples=2000)}
-    chosen = name if pipeline.interest_weight else LIST_MODEL  # the same rankings: not run again
+    chosen = LIST_MODEL
+    for name, variant, used in _scorer_variants(pipeline, fit):
+        report.scorer_variants[name] = {"method": name, **paired_bootstrap(alone, _run(name, variant.rank, test, report,
+                                                                                       progress), resamples=2000)}
+        if not report.scorer_vs_list_model:  # the first variant is the way ``options.use`` names
+            report.scorer_vs_list_model = report.scorer_variants[name]
+        chosen = name if used else chosen
+    # the full pipeline is one of the rankings above: not run again
     report.methods[FULL_PIPELINE], report.per_case_ms[FULL_PIPELINE] = report.methods[chosen], report.per_case_ms[chosen]
     return report
+
+
+def _scorer_variants(pipeline: NextItemPipeline, fit: PipelineFit) -> list[tuple[str, NextItemPipeline, bool]]:
+    """(name, pipeline, whether the full pipeline uses it) for each way of using the scorer, even one
+    the pipeline leaves out (its gain on held-out training users unclear): its effect is reported."""
+    p, o = pipeline, pipeline.options
+    weight = fit.interest_best_weight or 1.0
+    if fit.interest_model is None:  # use="blend"
+        return [(f"{LIST_MODEL} + scorer (weight {weight}, top {p.rerank_depth})",
+                 NextItemPipeline(p.learned, p.items, p.scorer, weight, p.rerank_depth, o), p.interest_weight > 0)]
+    return [(f"{LIST_MODEL} + scorer as a feature (top {o.feature_depth})",
+             NextItemPipeline(p.learned, p.items, p.scorer, options=o, interest_model=fit.interest_model),
+             p.interest_model is not None),
+            (f"{LIST_MODEL} + scorer (weight {weight}, top {o.feature_depth})",
+             NextItemPipeline(p.learned, p.items, p.scorer, weight, o.feature_depth, o), False)]
 
 
 def _text_similarity(pipeline: NextItemPipeline, embedder: Embedder, vectors: np.ndarray

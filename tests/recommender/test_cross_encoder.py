@@ -11,6 +11,7 @@ from knowledge.bundled import minilm_dir
 from recommender.cross_encoder import (
     CARD_FILE,
     CrossEncoderScorer,
+    build_groups,
     build_pairs,
     history_text,
     train_cross_encoder,
@@ -51,6 +52,28 @@ def test_training_writes_a_loadable_scorer_with_its_card(tmp_path: Path) -> None
     assert scores.shape == (2,) and ((scores >= 0) & (scores <= 1)).all()
     assert scorer.card["base_model"] == str(minilm_dir())
     assert not list(tmp_path.glob(".train-*"))
+
+
+def test_listwise_training_ranks_each_target_over_its_hard_negatives(tmp_path: Path) -> None:
+    cases = [(c["history"], c["target"]) for c in synthetic.cases(40, seed=3)]
+    context = lambda h: history_text([TITLES[i] for i in h], newest_first=True)  # noqa: E731
+    groups = build_groups(cases, TITLES.__getitem__, context, [list(TITLES)] * len(cases), per_positive=3)
+    out = train_cross_encoder(minilm_dir(), groups, tmp_path / "scorer", {"data": "synthetic"}, epochs=3,
+                              batch_size=8, max_length=48, progress=False, loss="listwise")
+    card = json.loads((out / CARD_FILE).read_text())
+    assert card["loss"] == "listwise" and card["pairs"] == len(groups[0]) == 40
+    scorer = CrossEncoderScorer(out)
+    won = 0
+    for (history, target), negatives in zip(cases, groups[2], strict=True):
+        scores = scorer.score_pairs([(context(history), TITLES[target])] + [(context(history), n) for n in negatives])
+        won += int(scores[0] > scores[1:].max())
+    assert won >= 30  # 1 in 4 by chance: the synthetic chain's next item is learnable
+
+
+def test_an_unknown_loss_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="bce, listwise"):
+        train_cross_encoder(minilm_dir(), _pairs(5), tmp_path / "scorer", {}, loss="hinge", progress=False)
+    assert not (tmp_path / "scorer").exists()
 
 
 def test_interrupted_training_keeps_the_previous_scorer(tmp_path: Path) -> None:
