@@ -33,7 +33,7 @@ from knowledge.schemas import Order
 from knowledge.store.database import StoreDatabase
 from knowledge.store.order_log import OrderLog
 from tests.conftest import MODELS_DIR, REPO
-from tests.knowledge.conftest import chroma_server, free_port
+from tests.knowledge.conftest import chroma_server, free_port, stop_process
 from tests.security import raw_gradio
 from tests.shared_conversation import continue_across, shopping_messages
 
@@ -74,12 +74,7 @@ def aisle_serve(env: dict[str, str], log_path: Path) -> Iterator[tuple[subproces
         try:
             yield server, f"http://127.0.0.1:{port}/"
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server, timeout=30)
 
 
 def wait_until_up(servers: list[tuple[subprocess.Popen[bytes], str]], logs: list[Path]) -> None:
